@@ -1,0 +1,255 @@
+/**
+ * Packet shapes shared by every mqttx package. Packets are plain objects discriminated by `type`, with
+ * camelCase field names taken from the MQTT specification.
+ *
+ * Decoded packets always carry every field of their shape (absent optional fields are `undefined`), so
+ * objects of one packet type share one hidden class in V8.
+ * @module
+ */
+
+/** MQTT protocol level: 3 (MQTT 3.1, decode only), 4 (3.1.1) or 5 (5.0). */
+export type ProtocolVersion = 3 | 4 | 5;
+
+/** Quality of service level. */
+export type QoS = 0 | 1 | 2;
+
+/** MQTT 5 user properties: ordered `[key, value]` pairs; order and repeats are kept. */
+export type UserProperties = Array<[string, string]>;
+
+/**
+ * MQTT 5 properties. One bag type serves every packet; the codec checks on encode and decode that each
+ * property is allowed in the packet that carries it [MQTT-2.2.2-2].
+ *
+ * Byte properties whose only values are 0 and 1 are booleans here (for example `retainAvailable`).
+ */
+export interface Properties {
+  /** 0x01: 0 unspecified bytes, 1 UTF-8 payload (PUBLISH, will). */
+  payloadFormatIndicator?: 0 | 1;
+  /** 0x02: message lifetime in seconds (PUBLISH, will). */
+  messageExpiryInterval?: number;
+  /** 0x03: MIME type of the payload (PUBLISH, will). */
+  contentType?: string;
+  /** 0x08: topic for a response (PUBLISH, will). */
+  responseTopic?: string;
+  /** 0x09: request/response correlation (PUBLISH, will). */
+  correlationData?: Buffer;
+  /**
+   * 0x0B: subscription identifier (1..268,435,455). In SUBSCRIBE at most one; in PUBLISH it may repeat:
+   * a decoded PUBLISH gives a number for one occurrence and an array for several.
+   */
+  subscriptionIdentifier?: number | number[];
+  /** 0x11: session expiry interval in seconds (CONNECT, CONNACK, DISCONNECT). */
+  sessionExpiryInterval?: number;
+  /** 0x12: client id assigned by the server (CONNACK). */
+  assignedClientIdentifier?: string;
+  /** 0x13: keepalive imposed by the server, in seconds (CONNACK). */
+  serverKeepAlive?: number;
+  /** 0x15: enhanced authentication method (CONNECT, CONNACK, AUTH). */
+  authenticationMethod?: string;
+  /** 0x16: enhanced authentication data (CONNECT, CONNACK, AUTH). */
+  authenticationData?: Buffer;
+  /** 0x17: request problem information (CONNECT). */
+  requestProblemInformation?: boolean;
+  /** 0x18: will delay in seconds (will properties). */
+  willDelayInterval?: number;
+  /** 0x19: request response information (CONNECT). */
+  requestResponseInformation?: boolean;
+  /** 0x1A: response information (CONNACK). */
+  responseInformation?: string;
+  /** 0x1C: another server to use (CONNACK, DISCONNECT). */
+  serverReference?: string;
+  /** 0x1F: human-readable reason (acks, CONNACK, DISCONNECT, AUTH). */
+  reasonString?: string;
+  /** 0x21: receive maximum, 1..65535 (CONNECT, CONNACK). */
+  receiveMaximum?: number;
+  /** 0x22: topic alias maximum (CONNECT, CONNACK). */
+  topicAliasMaximum?: number;
+  /** 0x23: topic alias, 1..65535 (PUBLISH). */
+  topicAlias?: number;
+  /** 0x24: maximum QoS the server supports, 0 or 1 (CONNACK). */
+  maximumQoS?: 0 | 1;
+  /** 0x25: retained messages supported (CONNACK). */
+  retainAvailable?: boolean;
+  /** 0x26: user properties (most packets). */
+  userProperties?: UserProperties;
+  /** 0x27: maximum packet size in bytes, 1..4,294,967,295 (CONNECT, CONNACK). */
+  maximumPacketSize?: number;
+  /** 0x28: wildcard subscriptions supported (CONNACK). */
+  wildcardSubscriptionAvailable?: boolean;
+  /** 0x29: subscription identifiers supported (CONNACK). */
+  subscriptionIdentifiersAvailable?: boolean;
+  /** 0x2A: shared subscriptions supported (CONNACK). */
+  sharedSubscriptionAvailable?: boolean;
+}
+
+/** The will message of a CONNECT. */
+export interface Will {
+  topic: string;
+  payload: Buffer;
+  qos: QoS;
+  retain: boolean;
+  /** Will properties (5.0 only). */
+  properties?: Properties | undefined;
+}
+
+/** CONNECT (type 1). */
+export interface ConnectPacket {
+  type: 'connect';
+  /** Protocol level: 4 for 3.1.1, 5 for 5.0, 3 for 3.1 (`MQIsdp`, decode only). */
+  protocolVersion: ProtocolVersion;
+  clientId: string;
+  /** Clean Session (3.1.1) / Clean Start (5.0). */
+  clean: boolean;
+  /** Keepalive in seconds, 0 disables. */
+  keepalive: number;
+  username?: string | undefined;
+  password?: Buffer | undefined;
+  will?: Will | undefined;
+  properties?: Properties | undefined;
+}
+
+/** CONNACK (type 2). In 3.1.1 `reasonCode` carries the connect return code (0..5). */
+export interface ConnackPacket {
+  type: 'connack';
+  sessionPresent: boolean;
+  reasonCode: number;
+  properties?: Properties | undefined;
+}
+
+/** PUBLISH (type 3). `payload` of a decoded packet is a zero-copy view of the received bytes. */
+export interface PublishPacket {
+  type: 'publish';
+  /** Topic name; may be empty in 5.0 when a topic alias is set. */
+  topic: string;
+  payload: Buffer;
+  qos: QoS;
+  retain: boolean;
+  dup: boolean;
+  /** Present exactly when `qos` > 0. */
+  packetId?: number | undefined;
+  properties?: Properties | undefined;
+}
+
+/** PUBACK, PUBREC, PUBREL, PUBCOMP (types 4..7). `reasonCode` is 5.0 only (decoded as 0 when omitted). */
+export interface AckPacket<T extends 'puback' | 'pubrec' | 'pubrel' | 'pubcomp'> {
+  type: T;
+  packetId: number;
+  reasonCode?: number | undefined;
+  properties?: Properties | undefined;
+}
+export type PubackPacket = AckPacket<'puback'>;
+export type PubrecPacket = AckPacket<'pubrec'>;
+export type PubrelPacket = AckPacket<'pubrel'>;
+export type PubcompPacket = AckPacket<'pubcomp'>;
+
+/** One entry of a SUBSCRIBE. The 5.0-only options are `false`/`0` in 3.1.1. */
+export interface Subscription {
+  topicFilter: string;
+  /** Requested maximum QoS. */
+  qos: QoS;
+  /** 5.0: do not receive own publications. */
+  noLocal?: boolean | undefined;
+  /** 5.0: keep the retain flag as published. */
+  retainAsPublished?: boolean | undefined;
+  /** 5.0: 0 send retained at subscribe, 1 only if new, 2 never. */
+  retainHandling?: 0 | 1 | 2 | undefined;
+}
+
+/** SUBSCRIBE (type 8). */
+export interface SubscribePacket {
+  type: 'subscribe';
+  packetId: number;
+  subscriptions: Subscription[];
+  properties?: Properties | undefined;
+}
+
+/** SUBACK (type 9): one reason code (granted QoS or failure) per requested filter. */
+export interface SubackPacket {
+  type: 'suback';
+  packetId: number;
+  reasonCodes: number[];
+  properties?: Properties | undefined;
+}
+
+/** UNSUBSCRIBE (type 10). */
+export interface UnsubscribePacket {
+  type: 'unsubscribe';
+  packetId: number;
+  topicFilters: string[];
+  properties?: Properties | undefined;
+}
+
+/** UNSUBACK (type 11). `reasonCodes` is 5.0 only. */
+export interface UnsubackPacket {
+  type: 'unsuback';
+  packetId: number;
+  reasonCodes?: number[] | undefined;
+  properties?: Properties | undefined;
+}
+
+/** PINGREQ (type 12). */
+export interface PingreqPacket {
+  type: 'pingreq';
+}
+
+/** PINGRESP (type 13). */
+export interface PingrespPacket {
+  type: 'pingresp';
+}
+
+/** DISCONNECT (type 14). `reasonCode` and `properties` are 5.0 only (decoded as 0 when omitted). */
+export interface DisconnectPacket {
+  type: 'disconnect';
+  reasonCode?: number | undefined;
+  properties?: Properties | undefined;
+}
+
+/** AUTH (type 15, 5.0 only). `reasonCode` decodes as 0 when omitted. */
+export interface AuthPacket {
+  type: 'auth';
+  reasonCode?: number | undefined;
+  properties?: Properties | undefined;
+}
+
+/** Every MQTT control packet. */
+export type Packet =
+  | ConnectPacket
+  | ConnackPacket
+  | PublishPacket
+  | PubackPacket
+  | PubrecPacket
+  | PubrelPacket
+  | PubcompPacket
+  | SubscribePacket
+  | SubackPacket
+  | UnsubscribePacket
+  | UnsubackPacket
+  | PingreqPacket
+  | PingrespPacket
+  | DisconnectPacket
+  | AuthPacket;
+
+/** The `type` discriminant of {@link Packet}. */
+export type PacketType = Packet['type'];
+
+/** Options of {@link encode} and {@link encodedLength}. */
+export interface EncodeOptions {
+  /** 4 (3.1.1) or 5 (5.0). A CONNECT is encoded with its own `protocolVersion`. */
+  protocolVersion: 4 | 5;
+}
+
+/** Options of the stream {@link Decoder}. */
+export interface DecoderOptions {
+  /** Protocol level of the connection, or `'auto'` (server side) to learn it from the CONNECT. */
+  protocolVersion: 4 | 5 | 'auto';
+  /**
+   * Largest whole packet (fixed header included) accepted, checked from the fixed header before the body is
+   * buffered [MQTT-3.1.2-24]. Defaults to the protocol maximum (268,435,460 bytes).
+   */
+  maximumPacketSize?: number;
+  /**
+   * `'client'` accepts only packets a server may send (CONNACK, PUBLISH, acks, SUBACK, UNSUBACK, PINGRESP,
+   * DISCONNECT, AUTH); `'server'` only packets a client may send. Default `'client'`.
+   */
+  role?: 'client' | 'server';
+}
