@@ -1,0 +1,38 @@
+/**
+ * Types of a `Connection`: its events and descriptive details.
+ * @module
+ */
+import type { Target } from './target.js';
+
+/** Events of a {@link Connection}. */
+export interface ConnectionEvents {
+  /** Inbound bytes, in order, as they arrive (possibly split by `maxReadChunk`). */
+  data: [chunk: Buffer];
+  /** The write buffer went back below the high-water mark after `write()` returned false. */
+  drain: [];
+  /**
+   * Emitted once per connection, whatever closed it: `undefined` for a clean close (either side), otherwise
+   * the error (a `TransportError` for transport failures, or the error given to `destroy(err)`).
+   */
+  close: [error: Error | undefined];
+  /** Emitted just before `'close'` with the same error, only when a listener exists (never an unhandled throw). */
+  error: [error: Error];
+}
+
+/** Descriptive details of a connection (all optional for `fromDuplex`). */
+export interface ConnectionInfo {
+  /** Where the connection goes; displayed redacted. */
+  target?: Target | string;
+  remoteAddress?: string;
+  remotePort?: number;
+  localAddress?: string;
+  localPort?: number;
+  /** True for TLS. */
+  encrypted?: boolean;
+  /** Negotiated ALPN protocol. */
+  alpnProtocol?: string;
+  /** TLS: whether the server certificate verified (false only with `rejectUnauthorized: false`). */
+  authorized?: boolean;
+  /** TLS: why it did not verify (e.g. `DEPTH_ZERO_SELF_SIGNED_CERT`). */
+  authorizationError?: string;
+}
