@@ -7,6 +7,7 @@
  * standard `cause` chain.
  * @module
  */
+import type { Packet } from './types.js';
 
 /** Coarse classification of a failure, used by the manager's structured errors and metrics. */
 export type ErrorKind =
@@ -181,7 +182,8 @@ export type CodecErrorCode =
   | 'ERR_UNSUPPORTED_PROTOCOL_VERSION' // protocol level not 3, 4 or 5 (0x84)
   | 'ERR_CONNECT_FLAGS' // reserved CONNECT flag, will flag/QoS/retain mismatch, password without user in 3.1.1
   | 'ERR_UNEXPECTED_PACKET' // a packet the other role may not send (client receiving CONNECT, ...) (0x82)
-  | 'ERR_INVALID_PACKET'; // an encode-side packet object that is not a valid packet (wrong field types)
+  | 'ERR_INVALID_PACKET' // an encode-side packet object that is not a valid packet (wrong field types)
+  | 'ERR_INVALID_OPTIONS'; // invalid encoder / decoder options (protocol version, maximum packet size, role)
 
 /**
  * A packet could not be decoded or encoded. `code` names the violated rule and `reasonCode` is the MQTT 5
@@ -189,6 +191,12 @@ export type CodecErrorCode =
  */
 export class CodecError extends MqttxError {
   declare readonly code: CodecErrorCode;
+  /**
+   * Set by `Decoder.push()`: the whole, valid packets that the failing push decoded before the bad one, in
+   * order. Nothing is lost: handle them, then close the connection with `reasonCode`. (A poisoned decoder
+   * rethrows this same error on later pushes; the packets belong to the push that first failed.)
+   */
+  packets: Packet[] | undefined;
 
   /**
    * @param code - the violated rule
@@ -203,5 +211,6 @@ export class CodecError extends MqttxError {
     context?: Record<string, unknown>,
   ) {
     super(code, message, { reasonCode, kind: 'protocol', context });
+    this.packets = undefined;
   }
 }

@@ -137,9 +137,13 @@ export interface AckPacket<T extends 'puback' | 'pubrec' | 'pubrel' | 'pubcomp'>
   reasonCode?: number | undefined;
   properties?: Properties | undefined;
 }
+/** PUBACK (type 4). */
 export type PubackPacket = AckPacket<'puback'>;
+/** PUBREC (type 5). */
 export type PubrecPacket = AckPacket<'pubrec'>;
+/** PUBREL (type 6). */
 export type PubrelPacket = AckPacket<'pubrel'>;
+/** PUBCOMP (type 7). */
 export type PubcompPacket = AckPacket<'pubcomp'>;
 
 /** One entry of a SUBSCRIBE. The 5.0-only options are `false`/`0` in 3.1.1. */

@@ -1,0 +1,111 @@
+/**
+ * Benchmark cases of the codec benchmark: one packet per case, in our shape and in mqtt-packet's shape.
+ * Each case names the protocol version and the role of the decoder that reads it.
+ */
+
+const topic16 = 'sensors/room-042'; // 16 bytes
+const payload64 = Buffer.alloc(64, 0x61);
+
+/** Ten topic filters for the SUBSCRIBE case. */
+const filters = Array.from({ length: 10 }, (_, i) => `site/${i}/+/temperature/#`);
+
+/**
+ * @typedef {object} BenchCase
+ * @property {string} name
+ * @property {string} title
+ * @property {4 | 5} version
+ * @property {'client' | 'server'} receiver  role of the decoder that reads the packet
+ * @property {object} ours  our packet object
+ * @property {object} mp  mqtt-packet's packet object
+ */
+
+/** @type {BenchCase[]} */
+export const CASES = [
+  {
+    name: 'publish-qos1-v4',
+    title: 'PUBLISH QoS 1, 16 B topic, 64 B payload (3.1.1)',
+    version: 4,
+    receiver: 'client',
+    ours: { type: 'publish', topic: topic16, payload: payload64, qos: 1, retain: false, dup: false, packetId: 4242, properties: undefined },
+    mp: { cmd: 'publish', topic: topic16, payload: payload64, qos: 1, retain: false, dup: false, messageId: 4242 },
+  },
+  {
+    name: 'publish-qos1-v5',
+    title: 'PUBLISH QoS 1, 16 B topic, 64 B payload, no properties (5.0)',
+    version: 5,
+    receiver: 'client',
+    ours: { type: 'publish', topic: topic16, payload: payload64, qos: 1, retain: false, dup: false, packetId: 4242, properties: undefined },
+    mp: { cmd: 'publish', topic: topic16, payload: payload64, qos: 1, retain: false, dup: false, messageId: 4242 },
+  },
+  {
+    name: 'publish-props-v5',
+    title: 'PUBLISH QoS 1 with message expiry, content type, one user property (5.0)',
+    version: 5,
+    receiver: 'client',
+    ours: {
+      type: 'publish',
+      topic: topic16,
+      payload: payload64,
+      qos: 1,
+      retain: false,
+      dup: false,
+      packetId: 4242,
+      properties: { messageExpiryInterval: 3600, contentType: 'application/json', userProperties: [['trace', 'abc123']] },
+    },
+    mp: {
+      cmd: 'publish',
+      topic: topic16,
+      payload: payload64,
+      qos: 1,
+      retain: false,
+      dup: false,
+      messageId: 4242,
+      properties: { messageExpiryInterval: 3600, contentType: 'application/json', userProperties: { trace: 'abc123' } },
+    },
+  },
+  {
+    name: 'subscribe-10-v5',
+    title: 'SUBSCRIBE with 10 filters and subscription options (5.0)',
+    version: 5,
+    receiver: 'server',
+    ours: {
+      type: 'subscribe',
+      packetId: 7,
+      subscriptions: filters.map((f) => ({ topicFilter: f, qos: 1, noLocal: false, retainAsPublished: false, retainHandling: 0 })),
+      properties: undefined,
+    },
+    mp: {
+      cmd: 'subscribe',
+      messageId: 7,
+      subscriptions: filters.map((f) => ({ topic: f, qos: 1, nl: false, rap: false, rh: 0 })),
+    },
+  },
+  {
+    name: 'connect-will-v4',
+    title: 'CONNECT with will, user name and password (3.1.1)',
+    version: 4,
+    receiver: 'server',
+    ours: {
+      type: 'connect',
+      protocolVersion: 4,
+      clientId: 'bench-client-0001',
+      clean: true,
+      keepalive: 60,
+      username: 'user',
+      password: Buffer.from('secret'),
+      will: { topic: 'clients/bench-client-0001/status', payload: Buffer.from('offline'), qos: 1, retain: true, properties: undefined },
+      properties: undefined,
+    },
+    mp: {
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 4,
+      clientId: 'bench-client-0001',
+      clean: true,
+      keepalive: 60,
+      username: 'user',
+      password: Buffer.from('secret'),
+      will: { topic: 'clients/bench-client-0001/status', payload: Buffer.from('offline'), qos: 1, retain: true },
+    },
+  },
+];
