@@ -1,0 +1,523 @@
+/**
+ * The sans-IO MQTT client protocol core. See {@link ClientCore} and `README.md` in this folder.
+ * @module
+ */
+import type { ConnectPacket, DisconnectPacket, Packet, Properties, PublishPacket } from '@mqttx/codec';
+import {
+  AuthenticationError,
+  ClientClosedError,
+  ConnectionClosedError,
+  ConnectTimeoutError,
+  InvalidRequestError,
+  KeepaliveTimeoutError,
+  ProtocolViolationError,
+} from '../errors.js';
+import type { Keyspace, StoreKey } from '../store/types.js';
+import { ConnectionState, Phase } from './connection.js';
+import { Control } from './control.js';
+import type { CoreEffects, ServerLimits } from './effects.js';
+import { Handshake } from './handshake.js';
+import { Inbound } from './inbound.js';
+import type { ConnectOp, DisconnectOp, Op, PublishOp, ReauthOp, SubscribeOp, UnsubscribeOp } from './ops.js';
+import { type CoreOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { Outbound } from './outbound.js';
+import { SessionState, type SessionSnapshot, restoreSession } from './session.js';
+
+const PINGREQ: Packet = { type: 'pingreq' };
+
+/** Where the client stands, as seen by the core. */
+export type CoreStatus = 'offline' | 'connecting' | 'connected' | 'closing' | 'destroyed';
+
+/**
+ * The pure protocol state machine of an MQTT 3.1.1 / 5.0 client.
+ *
+ * **Inputs** are method calls: link events (`open`, `receive`, `closed`), the timer (`tick`), store
+ * completions (`persisted`, `persistFailed`), authenticator answers (`authContinue`, `authFailed`) and user
+ * requests (`publish`, `subscribe`, `unsubscribe`, `disconnect`, `reauthenticate`, `ack`, `cancel`). Every
+ * method that can depend on time takes `now` (ms, from the driver's clock); the core never reads a clock,
+ * owns no timer and touches no socket.
+ *
+ * **Actions** are calls on the injected {@link CoreEffects}: `send`, `deliver`, `settle`, `persist`,
+ * `unpersist`, `close`, `connected`, `ready`, `serverDisconnect`, `auth`. This replaces the literal
+ * `step(input) -> actions[]` of the architecture notes to avoid an array per message; the contract is the
+ * same (all actions of one input happen synchronously and in order before the method returns), and
+ * `RecordingEffects` turns them back into a list for tests.
+ *
+ * **Timer:** after every input the driver reschedules its single timer to {@link nextDeadline} and calls
+ * {@link tick} when it fires.
+ *
+ * Inputs never throw for protocol or request problems: bad requests settle their op with a typed error,
+ * server misbehaviour ends in `close(ProtocolViolationError)`. Only misuse by the driver itself (`open`
+ * twice, a reused op) throws `InvalidRequestError`.
+ *
+ * Compared with the first sketch of the interface: every input that may send takes `now` (sending moves
+ * the keepalive deadline), `open` also takes the connect op and the first enhanced-authentication data,
+ * and there are a few more inputs (`ack`, `cancel`, `protocolError`, `persistFailed`, `authContinue`,
+ * `authFailed`, `restore`). The driver's full contract, the session-lost policy and the other policies
+ * are in `README.md` next to this file.
+ */
+export class ClientCore {
+  /** Resolved options. @internal */
+  readonly opts: ResolvedOptions;
+  /** The driver's effects. @internal */
+  readonly effects: CoreEffects;
+  /** Session state (survives reconnects). @internal */
+  readonly session: SessionState;
+  /** Current connection, if a link is up. @internal */
+  conn: ConnectionState | undefined;
+  /** Time of the input being processed. @internal */
+  now = 0;
+  /** True for MQTT 5. @internal */
+  readonly v5: boolean;
+  /** Bumped whenever work is queued; the pump loop runs until it is stable. @internal */
+  gen = 0;
+  /** @internal */
+  readonly outbound: Outbound;
+  /** @internal */
+  readonly inbound: Inbound;
+  /** @internal */
+  readonly control: Control;
+  /** @internal */
+  readonly handshake: Handshake;
+  private depth = 0;
+  private epochs = 0;
+  private destroyed = false;
+  /** Limits of the last CONNACK. @internal */
+  lastLimits: ServerLimits | undefined;
+
+  /**
+   * @param options - core options (validated here)
+   * @param effects - the driver's effects
+   * @throws ConfigError for invalid options
+   */
+  constructor(options: CoreOptions, effects: CoreEffects) {
+    this.opts = resolveOptions(options);
+    this.effects = effects;
+    this.v5 = this.opts.protocolVersion === 5;
+    this.session = new SessionState(this.opts.clientId);
+    this.conn = undefined;
+    this.outbound = new Outbound(this);
+    this.inbound = new Inbound(this);
+    this.control = new Control(this);
+    this.handshake = new Handshake(this);
+  }
+
+  // ---------------------------------------------------------------- state
+
+  /** Where the client stands. */
+  get status(): CoreStatus {
+    if (this.destroyed) return 'destroyed';
+    const conn = this.conn;
+    if (conn === undefined) return 'offline';
+    return conn.phase === Phase.Connecting ? 'connecting' : conn.phase === Phase.Connected ? 'connected' : 'closing';
+  }
+
+  /** True between a Success CONNACK and the end of that connection. */
+  get connected(): boolean {
+    return this.conn !== undefined && this.conn.phase === Phase.Connected;
+  }
+
+  /** The client id in use (the server-assigned one after an assignment). */
+  get clientId(): string {
+    return this.session.clientId;
+  }
+
+  /** Server limits of the current (or last) connection; undefined before the first CONNACK. */
+  get limits(): ServerLimits | undefined {
+    return this.lastLimits;
+  }
+
+  /** QoS 1/2 publishes holding a packet id (queued with an id, in flight, or awaiting PUBCOMP). */
+  get inflightCount(): number {
+    return this.session.outbound.size;
+  }
+
+  /** Publishes waiting in the QoS 0 and QoS 1/2 queues (never sent yet). */
+  get queuedCount(): number {
+    return this.outbound.queued;
+  }
+
+  /** True when no publish, subscribe or unsubscribe is waiting or unacknowledged (a graceful end may go). */
+  get idle(): boolean {
+    return this.session.outbound.size === 0 && this.outbound.queued === 0 && this.control.idle;
+  }
+
+  /** When the driver must call {@link tick} next (ms on its clock), or Infinity for no timer. */
+  nextDeadline(): number {
+    return this.conn === undefined ? Infinity : this.conn.deadline();
+  }
+
+  // ---------------------------------------------------------------- link inputs
+
+  /**
+   * Loads a session read from a store (before the first `open`). Restored publishes have no driver slot;
+   * they are settled like any op (the driver ignores settles of ops without a slot).
+   * @throws StoreError when a record does not decode
+   * @throws InvalidRequestError when the core already has session state
+   */
+  restore(snapshot: SessionSnapshot): PublishOp[] {
+    if (this.session.outbound.size > 0 || this.session.inbound.size > 0 || this.session.subscriptions.size > 0 || this.conn) {
+      throw new InvalidRequestError('restore() must come before any other input', 'internal');
+    }
+    return restoreSession(this.session, snapshot, this.opts.protocolVersion);
+  }
+
+  /**
+   * The transport is up: sends CONNECT built from the options. `authData` is the first enhanced
+   * authentication data (from the driver's authenticator) when the options carry an authentication method.
+   * @throws InvalidRequestError when a connection is already active
+   */
+  open(now: number, op?: ConnectOp, authData?: Buffer): void {
+    if (this.destroyed) {
+      if (op !== undefined) this.settle(op, new ClientClosedError(), undefined);
+      return;
+    }
+    if (this.conn !== undefined) throw new InvalidRequestError('open() while a connection is active', 'internal');
+    this.enter(now);
+    const o = this.opts;
+    const conn = new ConnectionState(++this.epochs, now, o.connectTimeout, o.keepalive * 1000, op);
+    this.conn = conn;
+    let properties = o.properties;
+    if (authData !== undefined && o.authenticationMethod !== undefined) properties = { ...properties, authenticationData: authData };
+    const connect: ConnectPacket = {
+      type: 'connect',
+      protocolVersion: o.protocolVersion,
+      clientId: this.session.clientId,
+      clean: o.clean,
+      keepalive: o.keepalive,
+      username: o.username,
+      password: o.password,
+      will: o.will,
+      properties,
+    };
+    this.out(connect, undefined);
+    this.leave();
+  }
+
+  /** A decoded packet arrived from the server. */
+  receive(packet: Packet, now: number): void {
+    const conn = this.conn;
+    if (conn === undefined || conn.phase === Phase.Closing) return;
+    this.enter(now);
+    // Any packet proves the server alive: an outstanding PINGREQ is answered.
+    conn.pingDeadline = Infinity;
+    if (conn.phase === Phase.Connecting) this.receiveConnecting(conn, packet);
+    else this.receiveConnected(packet);
+    this.leave();
+  }
+
+  private receiveConnecting(conn: ConnectionState, packet: Packet): void {
+    switch (packet.type) {
+      case 'connack':
+        this.handshake.onConnack(conn, packet);
+        return;
+      case 'auth':
+        this.handshake.onAuth(packet);
+        return;
+      case 'disconnect':
+        this.handshake.onServerDisconnect(packet);
+        return;
+      case 'publish':
+        // The server must send CONNACK first [MQTT-3.2.0-1]; a PUBLISH read before it is processed after it.
+        (conn.early ??= []).push(packet);
+        return;
+      default:
+        this.violate(0x82, `unexpected ${packet.type} before CONNACK`, { type: packet.type });
+    }
+  }
+
+  private receiveConnected(packet: Packet): void {
+    switch (packet.type) {
+      case 'publish':
+        this.inbound.onPublish(packet);
+        return;
+      case 'puback':
+        this.outbound.onPuback(packet);
+        return;
+      case 'pubrec':
+        this.outbound.onPubrec(packet);
+        return;
+      case 'pubcomp':
+        this.outbound.onPubcomp(packet);
+        return;
+      case 'pubrel':
+        this.inbound.onPubrel(packet);
+        return;
+      case 'suback':
+        this.control.onSuback(packet);
+        return;
+      case 'unsuback':
+        this.control.onUnsuback(packet);
+        return;
+      case 'pingresp':
+        return;
+      case 'disconnect':
+        this.handshake.onServerDisconnect(packet);
+        return;
+      case 'auth':
+        this.handshake.onAuth(packet);
+        return;
+      default:
+        // CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ, or a second CONNACK [MQTT-3.2.0-2].
+        this.violate(0x82, `unexpected ${packet.type} from the server`, { type: packet.type });
+    }
+  }
+
+  /**
+   * The driver's decoder failed on the server's bytes (a `CodecError`): DISCONNECT with its reason code
+   * (0x81 malformed, 0x82 protocol error, 0x95 too large) and close.
+   */
+  protocolError(error: Error & { reasonCode?: number | undefined }, now: number): void {
+    if (this.conn === undefined || this.conn.phase === Phase.Closing) return;
+    this.enter(now);
+    this.violate(error.reasonCode ?? 0x81, 'invalid packet from the server', undefined, error);
+    this.leave();
+  }
+
+  /**
+   * The link is down (after `close()` or on its own). Connection state is dropped; the session stays.
+   * `error` is the transport's error, if any.
+   */
+  closed(error: Error | undefined, now: number): void {
+    const conn = this.conn;
+    if (conn === undefined) return;
+    this.enter(now);
+    this.conn = undefined;
+    if (conn.connectOp !== undefined && !conn.connectOp.done) this.settle(conn.connectOp, new ConnectionClosedError(error), undefined);
+    if (conn.reauthOp !== undefined && !conn.reauthOp.done) this.settle(conn.reauthOp, new ConnectionClosedError(error), undefined);
+    this.control.onClosed(error);
+    this.leave();
+  }
+
+  /** The driver's timer fired: connect timeout, PINGREQ due, or ping timeout. */
+  tick(now: number): void {
+    const conn = this.conn;
+    if (conn === undefined) return;
+    this.enter(now);
+    if (conn.phase === Phase.Connecting) {
+      if (now >= conn.connectDeadline) this.fail(new ConnectTimeoutError({ timeout: this.opts.connectTimeout }), undefined);
+    } else if (conn.phase === Phase.Connected && conn.keepaliveMs > 0) {
+      if (conn.pingDeadline !== Infinity) {
+        if (now >= conn.pingDeadline) {
+          this.fail(new KeepaliveTimeoutError({ keepalive: conn.keepaliveMs, pingTimeout: conn.pingTimeoutMs }), undefined);
+        }
+      } else if (now >= conn.lastSent + conn.keepaliveMs) {
+        // Nothing sent for a keepalive period: PINGREQ [MQTT-3.1.2-20] (5.0) / [MQTT-3.1.2-23] (3.1.1).
+        this.out(PINGREQ, undefined);
+        conn.pingDeadline = now + conn.pingTimeoutMs;
+      }
+    }
+    this.leave();
+  }
+
+  // ---------------------------------------------------------------- user requests
+
+  /** Queues (and when possible sends) a publish. */
+  publish(op: PublishOp, now: number): void {
+    this.enter(now);
+    this.outbound.publish(op);
+    this.leave();
+  }
+
+  /** Queues (and when possible sends) a subscribe. */
+  subscribe(op: SubscribeOp, now: number): void {
+    this.enter(now);
+    this.control.subscribe(op);
+    this.leave();
+  }
+
+  /** Queues (and when possible sends) an unsubscribe. */
+  unsubscribe(op: UnsubscribeOp, now: number): void {
+    this.enter(now);
+    this.control.unsubscribe(op);
+    this.leave();
+  }
+
+  /**
+   * Graceful disconnect: DISCONNECT (with the op's reason code and properties in 5.0), then `close()`
+   * [MQTT-3.14.4-1] [MQTT-3.14.4-2]. Offline, the op settles at once. Pending ops stay in the session;
+   * call {@link destroyAll} to settle them.
+   */
+  disconnect(op: DisconnectOp, now: number): void {
+    if (this.destroyed) return this.settle(op, new ClientClosedError(), undefined);
+    const conn = this.conn;
+    if (conn === undefined || conn.phase === Phase.Closing) return this.settle(op, undefined, undefined);
+    this.enter(now);
+    const expiry = op.properties?.sessionExpiryInterval;
+    if (this.v5 && expiry !== undefined && expiry !== 0 && !(this.opts.properties?.sessionExpiryInterval ?? 0)) {
+      // Setting a non-zero expiry on DISCONNECT after a zero one on CONNECT is a protocol error (3.14.2.2.2).
+      this.settle(op, new InvalidRequestError('sessionExpiryInterval cannot be raised from 0', 'connection'), undefined);
+      this.leave();
+      return;
+    }
+    const packet: DisconnectPacket = this.v5 ? op : { type: 'disconnect', reasonCode: undefined, properties: undefined };
+    this.out(packet, undefined);
+    conn.phase = Phase.Closing;
+    this.settle(op, undefined, undefined);
+    this.settleConnectionOps(conn, new ConnectionClosedError());
+    this.effects.close(undefined);
+    this.leave();
+  }
+
+  /** Starts an MQTT 5 re-authentication (AUTH 0x19) [MQTT-4.12.1-1]. */
+  reauthenticate(op: ReauthOp, now: number): void {
+    if (this.destroyed) return this.settle(op, new ClientClosedError(), undefined);
+    this.enter(now);
+    this.handshake.reauthenticate(op);
+    this.leave();
+  }
+
+  /** The driver's authenticator answered a server AUTH 0x18: send AUTH 0x18 with `data` [MQTT-4.12.0-3]. */
+  authContinue(data: Buffer | undefined, now: number, properties?: Properties): void {
+    const conn = this.conn;
+    if (conn === undefined || conn.phase === Phase.Closing || !conn.awaitingAuth) return;
+    this.enter(now);
+    this.handshake.authContinue(conn, data, properties);
+    this.leave();
+  }
+
+  /** The driver's authenticator failed: DISCONNECT and close with an `AuthenticationError`. */
+  authFailed(error: unknown, now: number): void {
+    const conn = this.conn;
+    if (conn === undefined || conn.phase === Phase.Closing) return;
+    this.enter(now);
+    this.fail(new AuthenticationError('the authenticator failed', undefined, error), 0x80);
+    this.leave();
+  }
+
+  /**
+   * Manual acknowledgement of a delivered QoS 1/2 message (option `manualAck`). Acks leave in arrival
+   * order, so an ack may wait for earlier messages. A 5.0 `reasonCode` >= 0x80 refuses the message (the
+   * server may then send it again as new). Returns false when the message has nothing to acknowledge (QoS 0,
+   * already acknowledged, or from a closed connection).
+   */
+  ack(message: PublishPacket, now: number, reasonCode = 0): boolean {
+    this.enter(now);
+    const result = this.inbound.ack(message, this.v5 ? reasonCode : 0);
+    this.leave();
+    return result;
+  }
+
+  /** The store finished writing the record of `op` (durable mode sends it now). */
+  persisted(op: PublishOp, now: number): void {
+    if (op.done || op.stored) return;
+    this.enter(now);
+    op.stored = true;
+    this.gen++;
+    this.leave();
+  }
+
+  /** The store failed to write the record of `op`: an unsent op settles with a `StoreError`. */
+  persistFailed(op: PublishOp, error: unknown, now: number): void {
+    if (op.done) return;
+    this.enter(now);
+    this.outbound.storeFailed(op, error);
+    this.leave();
+  }
+
+  /**
+   * Withdraws a publish, subscribe or unsubscribe that was not sent yet (an aborted call): it settles with
+   * `error`. Returns false when the op is already on the wire or settled, and for connect, disconnect and
+   * re-authentication ops (close the link instead).
+   */
+  cancel(op: Op, error: Error, now: number): boolean {
+    if (op.done) return false;
+    this.enter(now);
+    let result = false;
+    if (op.kind === 'publish') result = this.outbound.cancel(op, error);
+    else if (op.kind === 'subscribe' || op.kind === 'unsubscribe') result = this.control.cancel(op, error);
+    this.leave();
+    return result;
+  }
+
+  /**
+   * The client is destroyed: every pending op (queued, in flight, waiting for an ack, connecting) settles
+   * with `ClientClosedError` (its `cause` is `error`). The core accepts no more work; the driver closes the
+   * link itself. Store records stay, so another process may resume the session.
+   */
+  destroyAll(error?: unknown): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.depth++;
+    const err = new ClientClosedError(error);
+    const conn = this.conn;
+    this.conn = undefined;
+    if (conn !== undefined) this.settleConnectionOps(conn, err);
+    this.outbound.destroy(err);
+    this.control.destroy(err);
+    this.depth--;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /** Starts an input. @internal */
+  enter(now: number): void {
+    this.now = now;
+    this.depth++;
+  }
+
+  /** Ends an input; the outermost one sends whatever became sendable. @internal */
+  leave(): void {
+    if (this.depth > 1) {
+      this.depth--;
+      return;
+    }
+    let gen: number;
+    do {
+      gen = this.gen;
+      const conn = this.conn;
+      if (conn === undefined || conn.phase !== Phase.Connected || this.destroyed) break;
+      this.control.pump();
+      this.outbound.pump();
+    } while (gen !== this.gen);
+    this.depth = 0;
+  }
+
+  /** Sends a packet and notes the time (keepalive). @internal */
+  out(packet: Packet, op: PublishOp | undefined): void {
+    this.conn!.lastSent = this.now;
+    this.effects.send(packet, op);
+  }
+
+  /** Settles an op once. @internal */
+  settle(op: Op, error: Error | undefined, value: unknown): void {
+    if (op.done) return;
+    op.done = true;
+    this.effects.settle(op, error, value);
+  }
+
+  /** Emits a `persist` effect when persistence is on. @internal */
+  persist(keyspace: Keyspace, key: StoreKey, seq: number, bytes: Buffer, op: PublishOp | undefined): void {
+    if (this.opts.persistence === 'none') return;
+    this.effects.persist({ keyspace, key, seq, bytes, op });
+  }
+
+  /** Emits an `unpersist` effect when persistence is on. @internal */
+  unpersist(keyspace: Keyspace, key: StoreKey): void {
+    if (this.opts.persistence !== 'none') this.effects.unpersist(keyspace, key);
+  }
+
+  /**
+   * The server broke the protocol: DISCONNECT with `reasonCode` (5.0) and close with a
+   * `ProtocolViolationError` [MQTT-4.13.2-1] / [MQTT-4.8.0-1] (3.1.1). @internal
+   */
+  violate(reasonCode: number, message: string, context?: Record<string, unknown>, cause?: unknown): void {
+    this.fail(new ProtocolViolationError(reasonCode, message, context, cause), reasonCode);
+  }
+
+  /** Ends the connection with `error`, sending DISCONNECT `reasonCode` first in 5.0 when given. @internal */
+  fail(error: Error, reasonCode: number | undefined): void {
+    const conn = this.conn;
+    if (conn === undefined || conn.phase === Phase.Closing) return;
+    if (this.v5 && reasonCode !== undefined) this.out({ type: 'disconnect', reasonCode, properties: undefined }, undefined);
+    conn.phase = Phase.Closing;
+    this.settleConnectionOps(conn, error);
+    this.effects.close(error);
+  }
+
+  /** Settles the connect and re-authentication ops of `conn` with `error`. @internal */
+  settleConnectionOps(conn: ConnectionState, error: Error): void {
+    if (conn.connectOp !== undefined) this.settle(conn.connectOp, error, undefined);
+    if (conn.reauthOp !== undefined) this.settle(conn.reauthOp, error, undefined);
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * A first-in first-out queue over a growable ring buffer: `push`, `shift`, `unshift` and `peek` are O(1)
+ * (amortised for growth) and never call `Array.prototype.shift` (O(n) on large arrays) or change the
+ * array's length on the hot path. Consumed slots are cleared so the garbage collector can free their items.
+ * @module
+ */
+
+const INITIAL_CAPACITY = 16;
+
+/** First-in first-out queue. */
+export class Fifo<T> {
+  private items: Array<T | undefined> = new Array<T | undefined>(INITIAL_CAPACITY).fill(undefined);
+  /** Capacity - 1 (capacity is a power of two). */
+  private mask = INITIAL_CAPACITY - 1;
+  private head = 0;
+  private size = 0;
+
+  /** Number of queued items. */
+  get length(): number {
+    return this.size;
+  }
+
+  /** Appends `item` at the tail. */
+  push(item: T): void {
+    if (this.size > this.mask) this.grow();
+    this.items[(this.head + this.size) & this.mask] = item;
+    this.size++;
+  }
+
+  /** Inserts `item` at the head (it becomes the next `shift()`). */
+  unshift(item: T): void {
+    if (this.size > this.mask) this.grow();
+    this.head = (this.head - 1) & this.mask;
+    this.items[this.head] = item;
+    this.size++;
+  }
+
+  /** The head item without removing it, or undefined when empty. */
+  peek(): T | undefined {
+    return this.size === 0 ? undefined : this.items[this.head];
+  }
+
+  /** The item `i` places after the head (0 is the head), or undefined past the tail. */
+  at(i: number): T | undefined {
+    return i >= 0 && i < this.size ? this.items[(this.head + i) & this.mask] : undefined;
+  }
+
+  /** Removes and returns the head item, or undefined when empty. */
+  shift(): T | undefined {
+    if (this.size === 0) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head] = undefined;
+    this.head = (this.head + 1) & this.mask;
+    this.size--;
+    return item;
+  }
+
+  /** Removes every item and returns them in order. */
+  drain(): T[] {
+    const out: T[] = [];
+    while (this.size > 0) out.push(this.shift() as T);
+    this.head = 0;
+    return out;
+  }
+
+  /** Keeps only the items for which `keep` returns true (order kept). O(n); not for hot paths. */
+  filter(keep: (item: T) => boolean): void {
+    for (const item of this.drain()) if (keep(item)) this.push(item);
+  }
+
+  /** Doubles the capacity, unrolling the ring so the head is at index 0. */
+  private grow(): void {
+    const capacity = (this.mask + 1) * 2;
+    const items = new Array<T | undefined>(capacity).fill(undefined);
+    for (let i = 0; i < this.size; i++) items[i] = this.items[(this.head + i) & this.mask];
+    this.items = items;
+    this.mask = capacity - 1;
+    this.head = 0;
+  }
+}
