@@ -36,25 +36,29 @@ function makeWork() {
   if (op === 'encode') {
     const opts = { protocolVersion: bench.version };
     const perPass = 1000;
+    // A varied case cycles through its packets (strings differ from one packet to the next).
+    const ours = bench.oursList ?? [bench.ours];
+    const mp = bench.mpList ?? [bench.mp];
+    const n = ours.length;
     if (impl === 'ours') {
       const { encode } = codec;
-      const packet = bench.ours;
-      return { perPass, pass: () => { for (let i = 0; i < perPass; i++) sink += encode(packet, opts).length; } };
+      return { perPass, pass: () => { for (let i = 0; i < perPass; i++) sink += encode(ours[i % n], opts).length; } };
     }
-    const packet = bench.mp;
-    return { perPass, pass: () => { for (let i = 0; i < perPass; i++) sink += mqtt.generate(packet, opts).length; } };
+    return { perPass, pass: () => { for (let i = 0; i < perPass; i++) sink += mqtt.generate(mp[i % n], opts).length; } };
   }
   // decode: the same bytes for both implementations (our encoding, checked against mqtt-packet's parser).
-  const frame = Buffer.from(codec.encode(bench.ours, { protocolVersion: bench.version }));
-  const count = Math.max(1, Math.floor(STREAM_BYTES / frame.length));
-  const stream = Buffer.alloc(frame.length * count);
-  for (let i = 0; i < count; i++) frame.copy(stream, i * frame.length);
+  const frames = (bench.oursList ?? [bench.ours]).map((p) => Buffer.from(codec.encode(p, { protocolVersion: bench.version })));
+  const cycleBytes = frames.reduce((sum, f) => sum + f.length, 0);
+  const cycles = Math.max(1, Math.floor(STREAM_BYTES / cycleBytes));
+  const count = cycles * frames.length;
+  const stream = Buffer.alloc(cycleBytes * cycles);
+  for (let c = 0, off = 0; c < cycles; c++) for (const f of frames) off += f.copy(stream, off);
   const chunks = [];
   for (let off = 0; off < stream.length; off += CHUNK) chunks.push(stream.subarray(off, off + CHUNK));
   if (impl === 'ours') {
     const { Decoder } = codec;
     // A server-role decoder rejects a second CONNECT [MQTT-3.1.0-2]; the CONNECT case uses role 'any'.
-    const role = bench.ours.type === 'connect' ? 'any' : bench.receiver;
+    const role = (bench.oursList ?? [bench.ours])[0].type === 'connect' ? 'any' : bench.receiver;
     const options = { protocolVersion: bench.version, role };
     return {
       perPass: count,

@@ -341,9 +341,18 @@ export class Decoder {
     const v5 = this.version === 5;
     let packet: Packet;
     switch (type) {
-      case 3:
-        packet = decodePublish(r, b0 & 0x0f, v5);
+      case 3: {
+        const publish = decodePublish(r, b0 & 0x0f, v5);
+        // [MQTT-3.3.4-6] a PUBLISH from a client never carries a Subscription Identifier.
+        if (this.isServer && publish.properties !== undefined && publish.properties.subscriptionIdentifier !== undefined) {
+          throw protocolError('ERR_PROPERTY_NOT_ALLOWED', 'subscription identifier in a PUBLISH from the client', {
+            property: 'subscriptionIdentifier',
+            rule: 'MQTT-3.3.4-6',
+          });
+        }
+        packet = publish;
         break;
+      }
       case 4:
       case 5:
       case 6:

@@ -5,7 +5,8 @@
  *
  * Decoding rejects unknown identifiers (`ERR_UNKNOWN_PROPERTY`, 0x81), properties not allowed in the packet
  * (`ERR_PROPERTY_NOT_ALLOWED`, 0x82), repeats (`ERR_DUPLICATE_PROPERTY`, 0x82) and out-of-range values
- * (`ERR_PROPERTY_VALUE`, 0x82). Encoding applies the same rules to the {@link Properties} object.
+ * (`ERR_PROPERTY_VALUE`, 0x82). Encoding applies the same rules to the {@link Properties} object (see
+ * `property-encode.ts`).
  *
  * A property section of length 0 decodes to `properties: undefined`; on encode `undefined` and `{}` are the
  * same (property length 0). Properties are written in ascending identifier order; user properties keep their
@@ -16,32 +17,28 @@ import { malformed, protocolError, truncated } from './fail.js';
 import type { Properties, UserProperties } from './types.js';
 import { WILL_KIND } from './packet-types.js';
 import type { Reader } from './primitives/reader.js';
-import { utf8Length } from './primitives/utf8.js';
-import {
-  binaryLength,
-  stringLength,
-  varintSize,
-  writeBinary,
-  writeString,
-  writeU16,
-  writeU32,
-  writeVarint,
-} from './primitives/writer.js';
 import { isValidTopicName } from './topic.js';
-import { CodecError } from './errors.js';
+import type { CodecError } from './errors.js';
 
-/** Property data types. */
-const BYTE = 0; // Byte with a numeric value (0..max)
-const BOOL = 1; // Byte that must be 0 or 1, exposed as boolean
-const U16 = 2;
-const U32 = 3;
-const VARINT = 4;
-const STRING = 5;
-const BINARY = 6;
-const PAIR = 7;
+/** Property data type: Byte with a numeric value (0..max). */
+export const BYTE = 0;
+/** Property data type: Byte that must be 0 or 1, exposed as a boolean. */
+export const BOOL = 1;
+/** Property data type: Two Byte Integer. */
+export const U16 = 2;
+/** Property data type: Four Byte Integer. */
+export const U32 = 3;
+/** Property data type: Variable Byte Integer. */
+export const VARINT = 4;
+/** Property data type: UTF-8 Encoded String. */
+export const STRING = 5;
+/** Property data type: Binary Data. */
+export const BINARY = 6;
+/** Property data type: UTF-8 String Pair (User Property). */
+export const PAIR = 7;
 
 /** One row of the property table. */
-interface PropertyDef {
+export interface PropertyDef {
   readonly id: number;
   readonly name: keyof Properties;
   readonly type: number;
@@ -156,10 +153,16 @@ export function propertyId(name: string): number | undefined {
   return BY_NAME[name]?.id;
 }
 
-/** Packet name per kind number (0 is the will pseudo packet), for messages and error context. */
-const KIND_NAMES = ['will', 'connect', 'connack', 'publish', 'puback', 'pubrec', 'pubrel', 'pubcomp', 'subscribe', 'suback', 'unsubscribe', 'unsuback', 'pingreq', 'pingresp', 'disconnect', 'auth'];
+/** The table row of a {@link Properties} key, or undefined. */
+export function propertyDef(name: string): PropertyDef | undefined {
+  return BY_NAME[name];
+}
 
-function valueError(def: PropertyDef, kind: number, detail: string): CodecError {
+/** Packet name per kind number (0 is the will pseudo packet), for messages and error context. */
+export const KIND_NAMES = ['will', 'connect', 'connack', 'publish', 'puback', 'pubrec', 'pubrel', 'pubcomp', 'subscribe', 'suback', 'unsubscribe', 'unsuback', 'pingreq', 'pingresp', 'disconnect', 'auth'];
+
+/** `ERR_PROPERTY_VALUE` (0x82) for property `def` in packet kind `kind`. */
+export function valueError(def: PropertyDef, kind: number, detail: string): CodecError {
   return protocolError('ERR_PROPERTY_VALUE', `${def.name} ${detail}`, {
     property: def.name,
     id: def.id,
@@ -265,178 +268,4 @@ export function decodeProperties(r: Reader, kind: number): Properties | undefine
   }
   r.end = outerEnd;
   return props as Properties;
-}
-
-function checkNumber(def: PropertyDef, kind: number, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < def.min || v > def.max) {
-    throw valueError(def, kind, `must be an integer in ${def.min}..${def.max}`);
-  }
-  return v;
-}
-
-function wrapValue(def: PropertyDef, kind: number, err: unknown): never {
-  if (err instanceof CodecError && err.code === 'ERR_INVALID_PACKET') throw valueError(def, kind, 'has the wrong type');
-  throw err;
-}
-
-/** Encoded size of one property value (identifier byte included). */
-function valueSize(def: PropertyDef, kind: number, v: unknown): number {
-  switch (def.type) {
-    case BYTE:
-      checkNumber(def, kind, v);
-      return 2;
-    case BOOL:
-      if (typeof v !== 'boolean') throw valueError(def, kind, 'must be a boolean');
-      return 2;
-    case U16:
-      checkNumber(def, kind, v);
-      return 3;
-    case U32:
-      checkNumber(def, kind, v);
-      return 5;
-    case VARINT: {
-      if (Array.isArray(v)) {
-        if (v.length > 1 && (def.repeatable & (1 << kind)) === 0) {
-          throw protocolError('ERR_DUPLICATE_PROPERTY', `${def.name} appears more than once`, {
-            property: def.name,
-            id: def.id,
-            packet: KIND_NAMES[kind],
-          });
-        }
-        let n = 0;
-        for (const item of v) n += 1 + varintSize(checkNumber(def, kind, item));
-        return n;
-      }
-      return 1 + varintSize(checkNumber(def, kind, v));
-    }
-    case STRING: {
-      let n: number;
-      try {
-        n = stringLength(v, def.name);
-      } catch (err) {
-        wrapValue(def, kind, err);
-      }
-      // [MQTT-3.3.2-14] the Response Topic is a Topic Name (no wildcards).
-      if (def.id === 0x08 && !isValidTopicName(v as string)) throw valueError(def, kind, 'must be a valid topic name');
-      return 3 + n;
-    }
-    case BINARY:
-      try {
-        return 3 + binaryLength(v, def.name);
-      } catch (err) {
-        wrapValue(def, kind, err);
-      }
-    default: {
-      if (!Array.isArray(v)) throw valueError(def, kind, 'must be an array of [name, value] pairs');
-      let n = 0;
-      for (const pair of v as unknown[]) {
-        if (!Array.isArray(pair) || pair.length !== 2) {
-          throw valueError(def, kind, 'must be an array of [name, value] pairs');
-        }
-        try {
-          n += 5 + stringLength(pair[0], 'user property name') + stringLength(pair[1], 'user property value');
-        } catch (err) {
-          wrapValue(def, kind, err);
-        }
-      }
-      return n;
-    }
-  }
-}
-
-/**
- * Validates `props` for packet kind `kind` and returns the byte length of the properties (without the
- * Property Length field). `undefined`, `null` and `{}` give 0.
- * @throws CodecError `ERR_UNKNOWN_PROPERTY`, `ERR_PROPERTY_NOT_ALLOWED`, `ERR_DUPLICATE_PROPERTY`,
- * `ERR_PROPERTY_VALUE`, `ERR_INVALID_UTF8`, `ERR_STRING_TOO_LONG`
- */
-export function propertiesLength(props: Properties | undefined, kind: number): number {
-  if (props === undefined || props === null) return 0;
-  if (typeof props !== 'object') {
-    throw new CodecError('ERR_INVALID_PACKET', 'properties must be an object', 0x81, { field: 'properties' });
-  }
-  let n = 0;
-  const kindBit = 1 << kind;
-  for (const key in props) {
-    const v = (props as Bag)[key];
-    if (v === undefined) continue;
-    const def = BY_NAME[key];
-    if (def === undefined) {
-      throw malformed('ERR_UNKNOWN_PROPERTY', `unknown property ${key}`, { property: key, packet: KIND_NAMES[kind] });
-    }
-    if ((def.allowed & kindBit) === 0) {
-      throw protocolError('ERR_PROPERTY_NOT_ALLOWED', `${def.name} is not allowed in ${KIND_NAMES[kind]}`, {
-        property: def.name,
-        id: def.id,
-        packet: KIND_NAMES[kind],
-      });
-    }
-    n += valueSize(def, kind, v);
-  }
-  return n;
-}
-
-/**
- * Writes the Property Length `len` (from {@link propertiesLength}) and the properties in ascending
- * identifier order; returns the position after the section.
- */
-export function writeProperties(buf: Buffer, pos: number, props: Properties | undefined, len: number): number {
-  pos = writeVarint(buf, pos, len);
-  if (len === 0 || props === undefined) return pos;
-  const bag = props as Bag;
-  for (const def of PROPERTY_DEFS) {
-    const v = bag[def.name];
-    if (v === undefined) continue;
-    switch (def.type) {
-      case BYTE:
-        buf[pos++] = def.id;
-        buf[pos++] = v as number;
-        break;
-      case BOOL:
-        buf[pos++] = def.id;
-        buf[pos++] = v === true ? 1 : 0;
-        break;
-      case U16:
-        buf[pos++] = def.id;
-        pos = writeU16(buf, pos, v as number);
-        break;
-      case U32:
-        buf[pos++] = def.id;
-        pos = writeU32(buf, pos, v as number);
-        break;
-      case VARINT:
-        if (Array.isArray(v)) {
-          for (const item of v as number[]) {
-            buf[pos++] = def.id;
-            pos = writeVarint(buf, pos, item);
-          }
-        } else {
-          buf[pos++] = def.id;
-          pos = writeVarint(buf, pos, v as number);
-        }
-        break;
-      case STRING: {
-        buf[pos++] = def.id;
-        const s = v as string;
-        pos = writeString(buf, pos, s, utf8Length(s, false));
-        break;
-      }
-      case BINARY:
-        buf[pos++] = def.id;
-        pos = writeBinary(buf, pos, v as Uint8Array);
-        break;
-      default:
-        for (const [key, value] of v as UserProperties) {
-          buf[pos++] = def.id;
-          pos = writeString(buf, pos, key, utf8Length(key, false));
-          pos = writeString(buf, pos, value, utf8Length(value, false));
-        }
-    }
-  }
-  return pos;
-}
-
-/** Size of a whole property section: Property Length field plus `len`. */
-export function propertiesSectionSize(len: number): number {
-  return varintSize(len) + len;
 }

@@ -105,6 +105,57 @@ export function filterStructureProblem(filter: string, shared = true): string | 
 }
 
 /**
+ * Fast path for the common topic filter: checks `filter` in one pass and returns its UTF-8 byte length when
+ * it is pure ASCII (so its byte length is its string length), not empty, without U+0000, not starting with
+ * `$` (so never a shared subscription) and with `+` and `#` only as whole levels, `#` last [MQTT-4.7.1-1]
+ * [MQTT-4.7.1-2]. Returns -1 for anything else: the caller then runs the full checks, which report the exact
+ * rule in their usual order. Never returns a length for an invalid filter.
+ * @internal
+ */
+export function asciiFilterLength(filter: string): number {
+  const len = filter.length;
+  if (len === 0 || len > FIELD_MAX) return -1;
+  let prev = SLASH; // A level starts at index 0 as after a `/`.
+  for (let i = 0; i < len; i++) {
+    const c = filter.charCodeAt(i);
+    if (c >= 0x80 || c === 0) return -1;
+    if (c === PLUS) {
+      if (prev !== SLASH || (i + 1 < len && filter.charCodeAt(i + 1) !== SLASH)) return -1;
+    } else if (c === HASH) {
+      if (prev !== SLASH || i + 1 !== len) return -1;
+    } else if (c === DOLLAR && i === 0) {
+      return -1;
+    }
+    prev = c;
+  }
+  return len;
+}
+
+/**
+ * Byte form of {@link asciiFilterLength} for a received filter `buf[start, end)`: true when the bytes are a
+ * valid pure-ASCII topic filter under the same conditions (so `latin1` decoding gives the string); false
+ * means "run the full checks".
+ * @internal
+ */
+export function isAsciiFilterBytes(buf: Uint8Array, start: number, end: number): boolean {
+  if (start >= end) return false;
+  let prev = SLASH;
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (c >= 0x80 || c === 0) return false;
+    if (c === PLUS) {
+      if (prev !== SLASH || (i + 1 < end && buf[i + 1] !== SLASH)) return false;
+    } else if (c === HASH) {
+      if (prev !== SLASH || i + 1 !== end) return false;
+    } else if (c === DOLLAR && i === start) {
+      return false;
+    }
+    prev = c;
+  }
+  return true;
+}
+
+/**
  * Throws unless `filter` is a valid Topic Filter: non-empty [MQTT-4.7.3-1], at most 65,535 bytes
  * [MQTT-4.7.3-3], no U+0000 [MQTT-4.7.3-2], `#` only as the whole last level [MQTT-4.7.1-1], `+` only as a
  * whole level [MQTT-4.7.1-2], and for `$share/{ShareName}/{filter}` a ShareName of at least one character

@@ -7,7 +7,11 @@
  * @module
  */
 
-/** MQTT protocol level: 3 (MQTT 3.1, decode only), 4 (3.1.1) or 5 (5.0). */
+/**
+ * MQTT protocol level: 3 (MQTT 3.1, protocol name `MQIsdp`), 4 (3.1.1) or 5 (5.0). Level 3 appears only in a
+ * CONNECT, which is decoded and encoded with its own level; the other packets of a 3.1 connection follow the
+ * 3.1.1 rules.
+ */
 export type ProtocolVersion = 3 | 4 | 5;
 
 /** Quality of service level. */
@@ -95,7 +99,7 @@ export interface Will {
 /** CONNECT (type 1). */
 export interface ConnectPacket {
   type: 'connect';
-  /** Protocol level: 4 for 3.1.1, 5 for 5.0, 3 for 3.1 (`MQIsdp`, decode only). */
+  /** Protocol level: 4 for 3.1.1, 5 for 5.0, 3 for 3.1 (protocol name `MQIsdp`; decoded and encoded). */
   protocolVersion: ProtocolVersion;
   clientId: string;
   /** Clean Session (3.1.1) / Clean Start (5.0). */

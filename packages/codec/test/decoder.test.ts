@@ -334,3 +334,167 @@ describe('decoded packet shape', () => {
     expect((decode(hex('30 05 00 01 "t" 00 "x"'), { protocolVersion: 5 }) as { properties?: unknown }).properties).toBeUndefined();
   });
 });
+
+describe('topic filters: fast path and the memo of recent filters', () => {
+  const server5: DecoderOptions = { protocolVersion: 5, role: 'server' };
+  const server4: DecoderOptions = { protocolVersion: 4, role: 'server' };
+
+  /** SUBSCRIBE bytes (packet id 1, no properties in 5.0, options byte 0x01) for `filters`. */
+  function subscribeBytes(filters: string[], v5: boolean): Buffer {
+    const body: number[] = [0, 1];
+    if (v5) body.push(0);
+    for (const f of filters) {
+      const bytes = Buffer.from(f, 'utf8');
+      body.push(bytes.length >> 8, bytes.length & 0xff, ...bytes, 1);
+    }
+    // Remaining lengths here stay under 16,384 (two-byte varint at most).
+    const rl = body.length < 128 ? [body.length] : [(body.length & 0x7f) | 0x80, body.length >> 7];
+    return Buffer.from([0x82, ...rl, ...body]);
+  }
+
+  function filtersOf(bytes: Buffer, opts: DecoderOptions): string[] {
+    const [p] = new Decoder(opts).push(bytes);
+    if (p?.type !== 'subscribe') throw new Error('expected a SUBSCRIBE');
+    return p.subscriptions.map((s) => s.topicFilter);
+  }
+
+  it('gives each packet its own filters when filters at the same position change', () => {
+    expect(filtersOf(subscribeBytes(['a/b', 'c/+/d'], true), server5)).toEqual(['a/b', 'c/+/d']);
+    expect(filtersOf(subscribeBytes(['a/c', 'c/+/d'], true), server5)).toEqual(['a/c', 'c/+/d']);
+    expect(filtersOf(subscribeBytes(['a/b', 'c/+/e'], true), server5)).toEqual(['a/b', 'c/+/e']);
+  });
+
+  it('[MQTT-4.7.1-2] rejects a bad filter of the same length as the last good one at that position', () => {
+    expect(filtersOf(subscribeBytes(['a/b/+'], true), server5)).toEqual(['a/b/+']);
+    const err = caught(() => new Decoder(server5).push(subscribeBytes(['a/b+/'], true)));
+    expect(err.code).toBe('ERR_INVALID_TOPIC_FILTER');
+    expect(err.reasonCode).toBe(0x8f);
+  });
+
+  it('[MQTT-4.8.2-2] checks $share filters per version (ordinary in 3.1.1, shared in 5.0)', () => {
+    expect(filtersOf(subscribeBytes(['$share/+/x'], false), server4)).toEqual(['$share/+/x']);
+    expect(filtersOf(subscribeBytes(['$share/+/x'], false), server4)).toEqual(['$share/+/x']);
+    const err = caught(() => new Decoder(server5).push(subscribeBytes(['$share/+/x'], true)));
+    expect(err.code).toBe('ERR_INVALID_TOPIC_FILTER');
+  });
+
+  it('decodes non-ASCII, long and many filters the same on first and later sight', () => {
+    const filters = [
+      'capteurs/é/+', // non-ASCII: the full UTF-8 path
+      `long/${'x'.repeat(300)}/#`, // longer than the memo keeps
+      ...Array.from({ length: 20 }, (_, i) => `f/${i}/+/t`), // positions past the memo slots
+    ];
+    const bytes = subscribeBytes(filters, true);
+    expect(filtersOf(bytes, server5)).toEqual(filters);
+    expect(filtersOf(bytes, server5)).toEqual(filters);
+  });
+
+  it('[MQTT-1.5.4-2] rejects U+0000 in a filter at a memoized position', () => {
+    expect(filtersOf(subscribeBytes(['a/b'], true), server5)).toEqual(['a/b']);
+    const err = caught(() => new Decoder(server5).push(subscribeBytes(['a\u0000b'], true)));
+    expect(err.code).toBe('ERR_INVALID_UTF8');
+    expect(err.reasonCode).toBe(0x81);
+  });
+
+  it('UNSUBSCRIBE filters take the same path', () => {
+    const unsub = (filters: string[]): Buffer => {
+      const body: number[] = [0, 2, 0];
+      for (const f of filters) body.push(0, f.length, ...Buffer.from(f, 'latin1'));
+      return Buffer.from([0xa2, body.length, ...body]);
+    };
+    for (const filters of [['a/#', 'b'], ['a/#', 'c'], ['x/+', 'c']]) {
+      const [p] = new Decoder(server5).push(unsub(filters));
+      expect(p).toEqual({ type: 'unsubscribe', packetId: 2, topicFilters: filters, properties: undefined });
+    }
+    const err = caught(() => new Decoder(server5).push(unsub(['a/#', 'c#'])));
+    expect(err.code).toBe('ERR_INVALID_TOPIC_FILTER');
+  });
+});
+
+describe('topic names and CONNECT fields: fast path and the memo of recent values', () => {
+  const client5: DecoderOptions = { protocolVersion: 5, role: 'client' };
+
+  /** PUBLISH QoS 0 bytes (5.0, no properties) with `topic` and payload "p". */
+  function publishBytes(topic: Buffer | string): Buffer {
+    const t = typeof topic === 'string' ? Buffer.from(topic, 'utf8') : topic;
+    const rl = 2 + t.length + 2; // Under 16,384: one or two varint bytes.
+    const header = rl < 128 ? [0x30, rl] : [0x30, (rl & 0x7f) | 0x80, rl >> 7];
+    return Buffer.concat([Buffer.from([...header, t.length >> 8, t.length & 0xff]), t, Buffer.from([0, 0x70])]);
+  }
+
+  function topicOf(bytes: Buffer): string {
+    const [p] = new Decoder(client5).push(bytes);
+    if (p?.type !== 'publish') throw new Error('expected a PUBLISH');
+    return p.topic;
+  }
+
+  it('decodes topics that differ in one middle byte (same memo slot) each as itself', () => {
+    for (const topic of ['room/1/temp', 'room/2/temp', 'room/1/temp', 'rXom/1/temp']) {
+      expect(topicOf(publishBytes(topic))).toBe(topic);
+    }
+  });
+
+  it('[MQTT-3.3.2-2] rejects a wildcard topic of the same length and last byte as a recent one', () => {
+    expect(topicOf(publishBytes('a/b/c'))).toBe('a/b/c');
+    const err = caught(() => new Decoder(client5).push(publishBytes('a/+/c')));
+    expect(err.code).toBe('ERR_INVALID_TOPIC');
+    expect(err.reasonCode).toBe(0x90);
+  });
+
+  it('[MQTT-1.5.4-1] [MQTT-1.5.4-2] rejects U+0000 and ill-formed UTF-8 in a topic of a recent shape', () => {
+    expect(topicOf(publishBytes('a/b/c'))).toBe('a/b/c');
+    expect(caught(() => new Decoder(client5).push(publishBytes('a/\u0000/c'))).code).toBe('ERR_INVALID_UTF8');
+    expect(caught(() => new Decoder(client5).push(publishBytes(Buffer.from([0x61, 0xc0, 0x80, 0x2f, 0x63])))).code).toBe('ERR_INVALID_UTF8');
+  });
+
+  it('decodes non-ASCII and long topics the same on first and later sight', () => {
+    for (const topic of ['maison/été', `t/${'y'.repeat(200)}`]) {
+      expect(topicOf(publishBytes(topic))).toBe(topic);
+      expect(topicOf(publishBytes(topic))).toBe(topic);
+    }
+  });
+
+  /** 3.1.1 CONNECT bytes with a will (QoS 0) and, when given, a user name. */
+  function connectBytes(clientId: string, willTopic: string, username?: string): Buffer {
+    const str = (s: string): number[] => {
+      const b = Buffer.from(s, 'utf8');
+      return [b.length >> 8, b.length & 0xff, ...b];
+    };
+    const flags = 0x02 | 0x04 | (username !== undefined ? 0x80 : 0);
+    const body = [...str('MQTT'), 4, flags, 0, 30, ...str(clientId), ...str(willTopic), 0, 1, 0x21];
+    if (username !== undefined) body.push(...str(username));
+    return Buffer.from([0x10, body.length, ...body]);
+  }
+
+  function connectOf(bytes: Buffer): Packet {
+    const [p] = new Decoder({ protocolVersion: 'auto' }).push(bytes);
+    return p!;
+  }
+
+  it('gives each CONNECT its own client id, will topic and user name', () => {
+    for (const [id, topic, user] of [
+      ['dev-1', 'st/dev-1', 'u'],
+      ['dev-2', 'st/dev-1', 'u'],
+      ['', 'st/dev-9', 'v'],
+      ['dév', 'st/é', 'ü'],
+      ['dév', 'st/é', undefined],
+    ] as const) {
+      expect(connectOf(connectBytes(id, topic, user))).toMatchObject({
+        type: 'connect',
+        clientId: id,
+        username: user,
+        will: { topic, payload: Buffer.from('!') },
+      });
+    }
+  });
+
+  it('rejects an empty or wildcard will topic after a valid one of the same length', () => {
+    expect(connectOf(connectBytes('c', 'w/t'))).toMatchObject({ will: { topic: 'w/t' } });
+    // Each bad one twice: a rejected value must not be remembered either.
+    for (const bad of ['', 'w/#', 'w/#', 'w/+', 'w/+']) {
+      const err = caught(() => connectOf(connectBytes('c', bad)));
+      expect(err.code).toBe('ERR_INVALID_TOPIC');
+      expect(err.reasonCode).toBe(0x90);
+    }
+  });
+});

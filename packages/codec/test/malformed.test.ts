@@ -13,6 +13,7 @@ import {
   type DecoderOptions,
   type Packet,
 } from '@mqttx/codec';
+import { AsciiMemo, MEMO_SLOTS } from '../src/primitives/ascii-memo.js';
 import { hex } from './fixtures/hex.js';
 
 interface DecodeCase {
@@ -298,6 +299,33 @@ const decodeCases: DecodeCase[] = [
     rc: 0x84,
   },
   {
+    name: '[MQTT-3.3.4-6] subscription identifier in a PUBLISH from the client',
+    v: 5,
+    role: 'server',
+    bytes: '30 06 00 01 "t" 02 0b 01',
+    code: 'ERR_PROPERTY_NOT_ALLOWED',
+    rc: P,
+  },
+  {
+    name: '[MQTT-3.3.4-6] subscription identifier after other properties in a QoS 1 PUBLISH from the client',
+    v: 5,
+    role: 'server',
+    bytes: '32 0f 00 01 "t" 00 07 08 02 00 00 00 3c 0b 81 01 "x"',
+    code: 'ERR_PROPERTY_NOT_ALLOWED',
+    rc: P,
+  },
+  // [MQTT-4.12.0-5] (3.15.2.2.2): only the property-less success AUTH may omit the Authentication Method.
+  { name: '[MQTT-4.12.0-5] AUTH continue (0x18) without properties', v: 5, bytes: 'f0 01 18', code: 'ERR_PROTOCOL_ERROR', rc: P },
+  { name: '[MQTT-4.12.0-5] AUTH re-authenticate (0x19) with an empty property section', v: 5, role: 'server', bytes: 'f0 02 19 00', code: 'ERR_PROTOCOL_ERROR', rc: P },
+  {
+    name: '[MQTT-4.12.0-5] AUTH continue with authentication data but no authentication method',
+    v: 5,
+    bytes: 'f0 06 18 04 16 00 01 "d"',
+    code: 'ERR_PROTOCOL_ERROR',
+    rc: P,
+  },
+  { name: '[MQTT-4.12.0-5] AUTH success with a reason string but no method', v: 5, bytes: 'f0 06 00 04 1f 00 01 "r"', code: 'ERR_PROTOCOL_ERROR', rc: P },
+  {
     name: '[MQTT-3.1.2-2] protocol name MQIsdp with level 4',
     v: 'auto',
     bytes: '10 0e 00 06 "MQIsdp" 04 02 00 00 00 00',
@@ -482,6 +510,28 @@ const encodeCases: EncodeCase[] = [
   { name: '3.1.1 DISCONNECT with a reason', v: 4, packet: { type: 'disconnect', reasonCode: 0x04 }, code: 'ERR_INVALID_REASON_CODE', rc: P },
   { name: '[MQTT-3.15.2-1] AUTH reason 0x80', v: 5, packet: { type: 'auth', reasonCode: 0x80 }, code: 'ERR_INVALID_REASON_CODE', rc: P },
   { name: 'AUTH in 3.1.1', v: 4, packet: { type: 'auth', reasonCode: 0 }, code: 'ERR_UNKNOWN_PACKET_TYPE', rc: M },
+  { name: '[MQTT-4.12.0-5] AUTH continue without properties', v: 5, packet: { type: 'auth', reasonCode: 0x18 }, code: 'ERR_PROTOCOL_ERROR', rc: P },
+  {
+    name: '[MQTT-4.12.0-5] AUTH re-authenticate with an empty properties object',
+    v: 5,
+    packet: { type: 'auth', reasonCode: 0x19, properties: {} },
+    code: 'ERR_PROTOCOL_ERROR',
+    rc: P,
+  },
+  {
+    name: '[MQTT-4.12.0-5] AUTH continue with authentication data but no method',
+    v: 5,
+    packet: { type: 'auth', reasonCode: 0x18, properties: { authenticationData: Buffer.from('d') } },
+    code: 'ERR_PROTOCOL_ERROR',
+    rc: P,
+  },
+  {
+    name: '[MQTT-4.12.0-5] AUTH success with a reason string but no method',
+    v: 5,
+    packet: { type: 'auth', reasonCode: 0, properties: { reasonString: 'r' } },
+    code: 'ERR_PROTOCOL_ERROR',
+    rc: P,
+  },
   { name: '[MQTT-3.8.3-2] SUBSCRIBE without subscriptions', v: 5, packet: { type: 'subscribe', packetId: 1, subscriptions: [] }, code: 'ERR_EMPTY_SUBSCRIPTION', rc: P },
   { name: '[MQTT-3.10.3-2] UNSUBSCRIBE without filters', v: 4, packet: { type: 'unsubscribe', packetId: 1, topicFilters: [] }, code: 'ERR_EMPTY_SUBSCRIPTION', rc: P },
   { name: 'subscription QoS 3', v: 5, packet: sub({}, { qos: 3 }), code: 'ERR_INVALID_QOS', rc: M },
@@ -580,5 +630,127 @@ describe('invalid packet objects on encode', () => {
   it('rejects encode options other than protocol version 4 or 5', () => {
     const err = caughtFrom(() => encode({ type: 'pingreq' }, { protocolVersion: 3 as 4 }));
     expect(err.code).toBe('ERR_INVALID_OPTIONS');
+  });
+});
+
+describe('[MQTT-3.3.4-6] Subscription Identifier in PUBLISH depends on the sender', () => {
+  // PUBLISH QoS 0, topic "t", properties: subscription identifiers 1 and 300 (repeated, as a server may send).
+  const bytes = hex('30 09 00 01 "t" 05 0b 01 0b ac 02');
+  const packet: Packet = {
+    type: 'publish',
+    topic: 't',
+    payload: Buffer.alloc(0),
+    qos: 0,
+    retain: false,
+    dup: false,
+    packetId: undefined,
+    properties: { subscriptionIdentifier: [1, 300] },
+  };
+
+  it('a server-role decoder rejects it with a protocol error', () => {
+    const err = caughtFrom(() => new Decoder({ protocolVersion: 5, role: 'server' }).push(bytes));
+    expect(err.code).toBe('ERR_PROPERTY_NOT_ALLOWED');
+    expect(err.reasonCode).toBe(P);
+    expect(err.context?.rule).toBe('MQTT-3.3.4-6');
+  });
+
+  it("an 'auto' decoder (server side) rejects it after the CONNECT", () => {
+    const decoder = new Decoder({ protocolVersion: 'auto' });
+    const connect = encode({ type: 'connect', protocolVersion: 5, clientId: 'c', clean: true, keepalive: 0 } as Packet, {
+      protocolVersion: 5,
+    });
+    expect(decoder.push(connect)).toHaveLength(1);
+    const err = caughtFrom(() => decoder.push(bytes));
+    expect(err.code).toBe('ERR_PROPERTY_NOT_ALLOWED');
+    expect(err.reasonCode).toBe(P);
+  });
+
+  it('a client-role decoder accepts it (servers send it)', () => {
+    expect(new Decoder({ protocolVersion: 5, role: 'client' }).push(bytes)).toEqual([packet]);
+  });
+
+  it("a role 'any' decoder accepts it", () => {
+    expect(new Decoder({ protocolVersion: 5, role: 'any' }).push(bytes)).toEqual([packet]);
+  });
+
+  it('the encoder writes it (a server sends it)', () => {
+    expect(encode(packet, { protocolVersion: 5 }).toString('hex')).toBe(bytes.toString('hex'));
+  });
+
+  it('a server-role decoder still accepts a PUBLISH with other properties', () => {
+    const ok = hex('30 0c 00 01 "t" 08 02 00 00 00 3c 23 00 05');
+    const [decoded] = new Decoder({ protocolVersion: 5, role: 'server' }).push(ok);
+    expect(decoded).toMatchObject({ type: 'publish', properties: { messageExpiryInterval: 60 } });
+  });
+});
+
+describe('[MQTT-4.12.0-5] the success AUTH short form needs no Authentication Method', () => {
+  it('decodes the property-less success AUTH, with or without the reason byte', () => {
+    for (const form of ['f0 00', 'f0 01 00', 'f0 02 00 00']) {
+      expect(new Decoder({ protocolVersion: 5 }).push(hex(form))).toEqual([{ type: 'auth', reasonCode: 0, properties: undefined }]);
+    }
+  });
+
+  it('encodes a success AUTH with no or empty properties in the short form', () => {
+    expect(encode({ type: 'auth', reasonCode: 0, properties: {} }, { protocolVersion: 5 }).toString('hex')).toBe('f000');
+    expect(encode({ type: 'auth', reasonCode: 0, properties: undefined }, { protocolVersion: 5 }).toString('hex')).toBe('f000');
+  });
+});
+
+describe('the encode-side memos never let an invalid field through', () => {
+  const v5 = { protocolVersion: 5 } as const;
+
+  it('[MQTT-4.7.3-1] an empty string never matches an empty memo slot', () => {
+    const memo = new AsciiMemo();
+    expect(memo.lengthOf(0, '')).toBe(-1);
+    expect(memo.match(0, Buffer.alloc(4), 0, 0)).toBeUndefined();
+    const out = Buffer.alloc(8);
+    // Writing '' stores nothing, so '' still does not match afterwards.
+    expect(memo.writeString(out, 0, 1, '', 0)).toBe(2);
+    expect(memo.lengthOf(1, '')).toBe(-1);
+  });
+
+  it('[MQTT-4.7.3-1] an empty topic filter at any memoized position', () => {
+    for (let k = MEMO_SLOTS - 1; k >= 0; k--) {
+      const subscriptions = Array.from({ length: k + 1 }, (_, i) => ({ topicFilter: i === k ? '' : `p/${i}`, qos: 0 }));
+      const err = caughtFrom(() => encode({ type: 'subscribe', packetId: 1, subscriptions } as Packet, v5));
+      expect(err.code).toBe('ERR_INVALID_TOPIC_FILTER');
+    }
+  });
+
+  it('[MQTT-4.7.3-1] an empty topic filter after a valid one at the same position', () => {
+    encode(sub({}, { topicFilter: 'a/b' }) as Packet, v5);
+    const err = caughtFrom(() => encode(sub({}, { topicFilter: '' }) as Packet, v5));
+    expect(err.code).toBe('ERR_INVALID_TOPIC_FILTER');
+    expect(err.reasonCode).toBe(0x8f);
+  });
+
+  it('[MQTT-4.8.2-2] a $share filter valid in 3.1.1 is still checked as shared in 5.0', () => {
+    const unsub = (topicFilters: string[]): Packet => ({ type: 'unsubscribe', packetId: 1, topicFilters, properties: undefined });
+    // 3.1.1 has no shared subscriptions: an ordinary filter there.
+    expect(encode(unsub(['$share/+/x']), { protocolVersion: 4 }).length).toBeGreaterThan(0);
+    const err = caughtFrom(() => encode(unsub(['$share/+/x']), v5));
+    expect(err.code).toBe('ERR_INVALID_TOPIC_FILTER');
+  });
+
+  it('an empty will topic after a CONNECT with a valid one', () => {
+    const will = (topic: string) => ({ topic, payload: Buffer.alloc(0), qos: 0, retain: false, properties: undefined });
+    encode(connect({ will: will('w/t') }) as Packet, v5);
+    const err = caughtFrom(() => encode(connect({ will: will('') }) as Packet, v5));
+    expect(err.code).toBe('ERR_INVALID_TOPIC');
+    expect(err.reasonCode).toBe(0x90);
+  });
+
+  it('[MQTT-4.7.0-1] a will topic with a wildcard after a valid one of the same length', () => {
+    const will = (topic: string) => ({ topic, payload: Buffer.alloc(0), qos: 0, retain: false, properties: undefined });
+    encode(connect({ will: will('w/t') }) as Packet, v5);
+    const err = caughtFrom(() => encode(connect({ will: will('w/#') }) as Packet, v5));
+    expect(err.code).toBe('ERR_INVALID_TOPIC');
+  });
+
+  it('[MQTT-4.7.1-2] a bad filter beyond the memoized positions (filter 18 of 20)', () => {
+    const subscriptions = Array.from({ length: 20 }, (_, i) => ({ topicFilter: i === 17 ? 'a/b+' : `f/${i}/+`, qos: 0 }));
+    const err = caughtFrom(() => encode({ type: 'subscribe', packetId: 1, subscriptions } as Packet, v5));
+    expect(err.code).toBe('ERR_INVALID_TOPIC_FILTER');
   });
 });

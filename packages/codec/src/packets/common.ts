@@ -6,7 +6,8 @@
 import { CodecError, CodecReasonCode } from '../errors.js';
 import { invalidField, malformed, protocolError } from '../fail.js';
 import { sharedPool } from '../pool.js';
-import { decodeProperties, propertiesLength, writeProperties } from '../properties.js';
+import { decodeProperties } from '../properties.js';
+import { propertiesLength, writeProperties } from '../property-encode.js';
 import type { Reader } from '../primitives/reader.js';
 import { VARINT_MAX, varintSize, writeVarint } from '../primitives/writer.js';
 import { isValidReasonCode, reasonCodeName } from '../reason-codes.js';
@@ -23,8 +24,12 @@ export const scratch = {
   props: 0,
   /** Byte length of the will properties (CONNECT). */
   willProps: 0,
-  /** Byte length of the PUBLISH topic. */
+  /** Byte length of the PUBLISH topic, or of the will topic (CONNECT). */
   topic: 0,
+  /** Byte length of the client identifier (CONNECT). */
+  clientId: 0,
+  /** Byte length of the user name (CONNECT). */
+  username: 0,
 };
 
 /**

@@ -4,7 +4,8 @@
  * @module
  */
 import { malformed, protocolError } from '../fail.js';
-import { decodeProperties, propertiesLength, writeProperties } from '../properties.js';
+import { decodeProperties } from '../properties.js';
+import { propertiesLength, writeProperties } from '../property-encode.js';
 import type { Reader } from '../primitives/reader.js';
 import { checkBool, varintSize } from '../primitives/writer.js';
 import { isValidReasonCode } from '../reason-codes.js';

@@ -7,11 +7,11 @@
  * @module
  */
 import { CodecError, CodecReasonCode } from '../errors.js';
-import { invalidField, malformed, protocolError } from '../fail.js';
+import { invalidField, malformed, protocolError, truncated } from '../fail.js';
 import { WILL_KIND } from '../packet-types.js';
-import { decodeProperties, propertiesLength, writeProperties } from '../properties.js';
+import { decodeProperties } from '../properties.js';
+import { propertiesLength, writeProperties } from '../property-encode.js';
 import type { Reader } from '../primitives/reader.js';
-import { utf8Length } from '../primitives/utf8.js';
 import {
   binaryLength,
   checkBool,
@@ -22,7 +22,9 @@ import {
   writeString,
   writeU16,
 } from '../primitives/writer.js';
-import { isValidTopicName } from '../topic.js';
+import { AsciiMemo, MEMO_MAX_LENGTH } from '../primitives/ascii-memo.js';
+import { decodeUtf8 } from '../primitives/utf8.js';
+import { hasWildcard } from '../topic.js';
 import type { ConnectPacket, Properties, ProtocolVersion, QoS, Will } from '../types.js';
 import { allocPacket, expectEnd, rejectV4Properties, scratch } from './common.js';
 
@@ -36,6 +38,12 @@ const WILL_FLAG = 0x04;
 const CLEAN = 0x02;
 const RESERVED = 0x01;
 
+/** Checked fields of the last CONNECT encoded, one slot per field (see {@link AsciiMemo}). */
+const memo = new AsciiMemo();
+const CLIENT_ID = 0;
+const WILL_TOPIC = 1;
+const USER_NAME = 2;
+
 function flagsError(message: string, rule: string): CodecError {
   return malformed('ERR_CONNECT_FLAGS', message, { rule });
 }
@@ -46,9 +54,50 @@ function willTopicError(): CodecError {
   });
 }
 
+/** Checked fields of recently decoded CONNECT packets (a reconnecting client sends the same ones). */
+const decodeMemo = new AsciiMemo();
+
+/**
+ * Reads the UTF-8 string field `slot` (client id, will topic or user name) of a CONNECT payload: well-formed
+ * without U+0000 [MQTT-1.5.4-1] [MQTT-1.5.4-2]; the will topic also a Topic Name, so not empty
+ * [MQTT-4.7.3-1] and without wildcards [MQTT-3.3.2-2]. Bytes equal to those of the same field in a recent
+ * CONNECT give back its (already checked) string.
+ */
+function readField(r: Reader, slot: number, field: string): string {
+  const len = r.u16(field);
+  const start = r.pos;
+  const end = start + len;
+  if (end > r.end) throw truncated(field);
+  r.pos = end;
+  const isTopic = slot === WILL_TOPIC;
+  if (len === 0) {
+    if (isTopic) throw willTopicError();
+    return '';
+  }
+  const buf = r.buf;
+  const known = decodeMemo.match(slot, buf, start, end);
+  if (known !== undefined) return known;
+  const value = decodeUtf8(buf, start, end, field);
+  if (isTopic && hasWildcard(value)) throw willTopicError();
+  // Pure ASCII (as many characters as bytes) and short: keep it.
+  if (value.length === len && len <= MEMO_MAX_LENGTH) decodeMemo.store(slot, value, buf, start);
+  return value;
+}
+
+/** Reads the protocol name; the usual `00 04 "MQTT"` is recognised from its bytes without a new string. */
+function readProtocolName(r: Reader): string {
+  const p = r.pos;
+  const b = r.buf;
+  if (p + 6 <= r.end && b[p] === 0 && b[p + 1] === 4 && b[p + 2] === 0x4d && b[p + 3] === 0x51 && b[p + 4] === 0x54 && b[p + 5] === 0x54) {
+    r.pos = p + 6;
+    return 'MQTT';
+  }
+  return r.utf8('protocol name');
+}
+
 /** Decodes a CONNECT body. */
 export function decodeConnect(r: Reader): ConnectPacket {
-  const name = r.utf8('protocol name');
+  const name = readProtocolName(r);
   const level = r.u8('protocol level');
   if (name !== 'MQTT' && name !== 'MQIsdp') {
     // [MQTT-3.1.2-1] a CONNECT with another protocol name is not processed as MQTT.
@@ -92,18 +141,17 @@ export function decodeConnect(r: Reader): ConnectPacket {
   if (properties !== undefined) checkAuthProperties(properties);
   // [MQTT-3.1.3-1] payload order: client id, will properties, will topic, will payload, user name, password.
   // [MQTT-3.1.3-3] [MQTT-3.1.3-4] the client identifier is present and a UTF-8 string (any length here).
-  const clientId = r.utf8('client identifier');
+  const clientId = readField(r, CLIENT_ID, 'client identifier');
   let will: Will | undefined;
   if (willFlag) {
     // [MQTT-3.1.2-9] will properties, topic and payload present.
     const willProperties = v5 ? decodeProperties(r, WILL_KIND) : undefined;
-    const topic = r.utf8('will topic');
-    if (!isValidTopicName(topic)) throw willTopicError();
+    const topic = readField(r, WILL_TOPIC, 'will topic');
     const payload = r.binary('will payload');
     will = { topic, payload, qos: willQos as QoS, retain: willRetain, properties: willProperties };
   }
   // [MQTT-3.1.2-16] .. [MQTT-3.1.2-19]: user name and password present exactly when flagged.
-  const username = hasUsername ? r.utf8('user name') : undefined;
+  const username = hasUsername ? readField(r, USER_NAME, 'user name') : undefined;
   const password = hasPassword ? r.binary('password') : undefined;
   expectEnd(r, CONNECT);
   return {
@@ -156,15 +204,24 @@ export function connectLength(p: ConnectPacket): number {
   } else {
     rejectV4Properties(p.properties, CONNECT);
   }
-  n += 2 + stringLength(p.clientId, 'clientId');
+  // Fields equal to those of the last CONNECT encoded (a reconnecting client) skip the checks.
+  let clientIdLength = memo.lengthOf(CLIENT_ID, p.clientId);
+  if (clientIdLength < 0) clientIdLength = stringLength(p.clientId, 'clientId');
+  scratch.clientId = clientIdLength;
+  n += 2 + clientIdLength;
   const will = p.will;
   if (will !== undefined && will !== null) {
     if (typeof will !== 'object') throw invalidField('will', 'an object');
     const qos = will.qos;
     if (qos !== 0 && qos !== 1 && qos !== 2) throw malformed('ERR_INVALID_QOS', 'will qos must be 0, 1 or 2', { qos });
     checkBool(will.retain, 'will.retain');
-    const topicLen = stringLength(will.topic, 'will.topic', true);
-    if (topicLen === 0) throw willTopicError();
+    let topicLen = memo.lengthOf(WILL_TOPIC, will.topic);
+    if (topicLen < 0) {
+      // The will topic is a Topic Name: a non-empty UTF-8 string without wildcards.
+      topicLen = stringLength(will.topic, 'will.topic', true);
+      if (topicLen === 0) throw willTopicError();
+    }
+    scratch.topic = topicLen;
     n += 2 + topicLen + 2 + binaryLength(will.payload, 'will.payload');
     if (v5) {
       const wl = propertiesLength(will.properties, WILL_KIND);
@@ -174,7 +231,12 @@ export function connectLength(p: ConnectPacket): number {
       rejectV4Properties(will.properties, CONNECT);
     }
   }
-  if (p.username !== undefined) n += 2 + stringLength(p.username, 'username');
+  if (p.username !== undefined) {
+    let usernameLength = memo.lengthOf(USER_NAME, p.username);
+    if (usernameLength < 0) usernameLength = stringLength(p.username, 'username');
+    scratch.username = usernameLength;
+    n += 2 + usernameLength;
+  }
   if (p.password !== undefined) {
     // 3.1.1 [MQTT-3.1.2-22]: a password needs a user name.
     if (!v5 && p.username === undefined) throw flagsError('password without username', 'MQTT-3.1.2-22');
@@ -202,13 +264,13 @@ export function encodeConnect(p: ConnectPacket): Buffer {
   buf[pos++] = flags;
   pos = writeU16(buf, pos, p.keepalive);
   if (v5) pos = writeProperties(buf, pos, p.properties, scratch.props);
-  pos = writeString(buf, pos, p.clientId, utf8Length(p.clientId, false));
+  pos = memo.writeString(buf, pos, CLIENT_ID, p.clientId, scratch.clientId);
   if (will !== undefined) {
-    if (v5) pos = writeProperties(buf, pos, will.properties, scratch.willProps);
-    pos = writeString(buf, pos, will.topic, utf8Length(will.topic, false));
+    if (v5) pos = writeProperties(buf, pos, will.properties, scratch.willProps, true);
+    pos = memo.writeString(buf, pos, WILL_TOPIC, will.topic, scratch.topic);
     pos = writeBinary(buf, pos, will.payload);
   }
-  if (p.username !== undefined) pos = writeString(buf, pos, p.username, utf8Length(p.username, false));
+  if (p.username !== undefined) pos = memo.writeString(buf, pos, USER_NAME, p.username, scratch.username);
   if (p.password !== undefined) writeBinary(buf, pos, p.password);
   return buf;
 }

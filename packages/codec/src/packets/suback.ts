@@ -4,7 +4,8 @@
  * @module
  */
 import { invalidField } from '../fail.js';
-import { decodeProperties, propertiesLength, writeProperties } from '../properties.js';
+import { decodeProperties } from '../properties.js';
+import { propertiesLength, writeProperties } from '../property-encode.js';
 import type { Reader } from '../primitives/reader.js';
 import { varintSize, writeU16 } from '../primitives/writer.js';
 import { isValidReasonCode, isValidSubackReturnCodeV4 } from '../reason-codes.js';

@@ -9,12 +9,14 @@
  * @module
  */
 import { CodecError, CodecReasonCode } from '../errors.js';
-import { invalidField, malformed, protocolError } from '../fail.js';
-import { decodeProperties, propertiesLength, writeProperties } from '../properties.js';
+import { invalidField, malformed, protocolError, truncated } from '../fail.js';
+import { decodeProperties } from '../properties.js';
+import { propertiesLength, writeProperties } from '../property-encode.js';
 import type { Reader } from '../primitives/reader.js';
-import { utf8Length } from '../primitives/utf8.js';
+import { AsciiMemo, MEMO_MAX_LENGTH, MEMO_SLOTS } from '../primitives/ascii-memo.js';
+import { asciiString, decodeUtf8 } from '../primitives/utf8.js';
 import { checkBool, stringLength, varintSize, writeString, writeU16 } from '../primitives/writer.js';
-import { filterStructureProblem, isSharedSubscription } from '../topic.js';
+import { asciiFilterLength, filterStructureProblem, isAsciiFilterBytes, isSharedSubscription } from '../topic.js';
 import type { QoS, SubscribePacket, Subscription } from '../types.js';
 import { allocPacket, checkPacketId, decodePacketId, rejectV4Properties, scratch } from './common.js';
 
@@ -37,6 +39,40 @@ function optionsError(message: string, reasonCode: number, rule: string): CodecE
   return new CodecError('ERR_SUBSCRIPTION_OPTIONS', message, reasonCode, { rule });
 }
 
+/** Filters of recently decoded SUBSCRIBE / UNSUBSCRIBE packets, by position in the packet. */
+const decodeMemo = new AsciiMemo();
+/** Filters of recently encoded SUBSCRIBE / UNSUBSCRIBE packets, by position in the packet. */
+const encodeMemo = new AsciiMemo();
+
+/**
+ * Reads topic filter number `index` of a packet (Two Byte length, UTF-8 bytes) and checks it: well-formed
+ * UTF-8 without U+0000 [MQTT-1.5.4-1] [MQTT-1.5.4-2], then the filter structure (wildcards, shared
+ * subscriptions when `shared`). Bytes equal to those of the filter at the same position in a recent packet
+ * give that (already checked) string back; a pure-ASCII filter is checked in a single pass over its bytes;
+ * anything else takes the full checks.
+ */
+export function readFilter(r: Reader, shared: boolean, index: number): string {
+  const len = r.u16('topic filter');
+  const start = r.pos;
+  const end = start + len;
+  if (end > r.end) throw truncated('topic filter');
+  r.pos = end;
+  const buf = r.buf;
+  if (index < MEMO_SLOTS) {
+    const known = decodeMemo.match(index, buf, start, end);
+    if (known !== undefined) return known;
+  }
+  if (isAsciiFilterBytes(buf, start, end)) {
+    const filter = asciiString(buf, start, end);
+    if (index < MEMO_SLOTS && len <= MEMO_MAX_LENGTH) decodeMemo.store(index, filter, buf, start);
+    return filter;
+  }
+  const filter = len === 0 ? '' : decodeUtf8(buf, start, end, 'topic filter');
+  const problem = filterStructureProblem(filter, shared);
+  if (problem !== undefined) throw filterError(filter, problem);
+  return filter;
+}
+
 /** Decodes a SUBSCRIBE body. */
 export function decodeSubscribe(r: Reader, v5: boolean): SubscribePacket {
   const packetId = decodePacketId(r, SUBSCRIBE);
@@ -44,9 +80,7 @@ export function decodeSubscribe(r: Reader, v5: boolean): SubscribePacket {
   const subscriptions: Subscription[] = [];
   while (r.pos < r.end) {
     // [MQTT-3.8.3-1] topic filters are UTF-8 strings.
-    const topicFilter = r.utf8('topic filter');
-    const problem = filterStructureProblem(topicFilter, v5);
-    if (problem !== undefined) throw filterError(topicFilter, problem);
+    const topicFilter = readFilter(r, v5, subscriptions.length);
     const options = r.u8('subscription options');
     const qos = options & 3;
     if (qos === 3) throw malformed('ERR_INVALID_QOS', 'subscription QoS 3', { topicFilter });
@@ -84,8 +118,77 @@ export function decodeSubscribe(r: Reader, v5: boolean): SubscribePacket {
   return { type: 'subscribe', packetId, subscriptions, properties };
 }
 
+/**
+ * Byte lengths of the topic filters of the SUBSCRIBE / UNSUBSCRIBE being encoded, and (SUBSCRIBE) their
+ * option bytes: filled by the length function, read by the writer within the same synchronous `encode()`.
+ */
+export const filterLengths: number[] = [];
+const optionBytes: number[] = [];
+/** Bit `i` set: filter `i` of the packet being encoded is the string in slot `i` of the encode memo. */
+let memoHits = 0;
+/** Bit `i` set: filter `i` passed the ASCII fast path, so the writer may store it in the encode memo. */
+let memoStores = 0;
+
+/** Starts the filter bookkeeping of a SUBSCRIBE / UNSUBSCRIBE length computation. */
+export function beginFilters(): void {
+  memoHits = 0;
+  memoStores = 0;
+}
+
+/**
+ * Validates filter number `index` of the packet being encoded and returns its byte length, using and
+ * preparing the encode memo. Call {@link beginFilters} first and {@link writeFilter} to write it.
+ */
+export function sizeFilter(filter: unknown, index: number, v5: boolean): number {
+  if (typeof filter === 'string' && index < MEMO_SLOTS) {
+    const known = encodeMemo.lengthOf(index, filter);
+    if (known >= 0) {
+      memoHits |= 1 << index;
+      return known;
+    }
+    // One pass for the common pure-ASCII filter; everything else gets the full checks.
+    const ascii = asciiFilterLength(filter);
+    if (ascii >= 0) {
+      if (ascii <= MEMO_MAX_LENGTH) memoStores |= 1 << index;
+      return ascii;
+    }
+    return checkedFilterLength(filter, v5);
+  }
+  return filterLength(filter, v5);
+}
+
+/** Writes filter number `index` (sized by {@link sizeFilter}) with its Two Byte length. */
+export function writeFilter(buf: Buffer, pos: number, filter: string, index: number, byteLength: number): number {
+  if (index < MEMO_SLOTS) {
+    const bit = 1 << index;
+    if ((memoHits & bit) !== 0) {
+      buf[pos] = byteLength >>> 8;
+      buf[pos + 1] = byteLength & 0xff;
+      buf.set(encodeMemo.bytesOf(index), pos + 2);
+      return pos + 2 + byteLength;
+    }
+    const next = writeString(buf, pos, filter, byteLength);
+    if ((memoStores & bit) !== 0) encodeMemo.offer(index, filter, buf, pos + 2);
+    return next;
+  }
+  return writeString(buf, pos, filter, byteLength);
+}
+
 /** Validates an encode-side topic filter and returns its byte length. */
-export function filterLength(filter: unknown, v5: boolean): number {
+function filterLength(filter: unknown, v5: boolean): number {
+  if (typeof filter === 'string') {
+    // One pass for the common pure-ASCII filter; everything else gets the full checks.
+    const ascii = asciiFilterLength(filter);
+    if (ascii >= 0) return ascii;
+  }
+  return checkedFilterLength(filter, v5);
+}
+
+/**
+ * The full checks of an encode-side filter, in their reporting order: a string [MQTT-3.8.3-1], well-formed
+ * UTF-8 without U+0000, at most 65,535 bytes, then the filter structure.
+ */
+function checkedFilterLength(filter: unknown, v5: boolean): number {
   const n = stringLength(filter, 'topicFilter');
   const problem = filterStructureProblem(filter as string, v5);
   if (problem !== undefined) throw filterError(filter as string, problem);
@@ -126,10 +229,15 @@ export function subscribeLength(p: SubscribePacket, v5: boolean): number {
   const subs = p.subscriptions;
   if (!Array.isArray(subs)) throw invalidField('subscriptions', 'an array');
   if (subs.length === 0) throw emptyError('subscribe', 'MQTT-3.8.3-2');
-  for (const s of subs) {
+  const count = subs.length;
+  beginFilters();
+  for (let i = 0; i < count; i++) {
+    const s = subs[i];
     if (typeof s !== 'object' || s === null) throw invalidField('subscriptions[]', 'an object');
-    n += 3 + filterLength(s.topicFilter, v5);
-    subscriptionOptions(s, v5);
+    const len = sizeFilter(s.topicFilter, i, v5);
+    filterLengths[i] = len;
+    optionBytes[i] = subscriptionOptions(s, v5);
+    n += 3 + len;
   }
   return n;
 }
@@ -140,9 +248,11 @@ export function encodeSubscribe(p: SubscribePacket, v5: boolean): Buffer {
   const buf = allocPacket(0x82, rl);
   let pos = writeU16(buf, buf.length - rl, p.packetId);
   if (v5) pos = writeProperties(buf, pos, p.properties, scratch.props);
-  for (const s of p.subscriptions) {
-    pos = writeString(buf, pos, s.topicFilter, utf8Length(s.topicFilter, false));
-    buf[pos++] = subscriptionOptions(s, v5);
+  const subs = p.subscriptions;
+  const count = subs.length;
+  for (let i = 0; i < count; i++) {
+    pos = writeFilter(buf, pos, subs[i]!.topicFilter, i, filterLengths[i]!);
+    buf[pos++] = optionBytes[i]!;
   }
   return buf;
 }

@@ -5,14 +5,13 @@
  * @module
  */
 import { invalidField } from '../fail.js';
-import { decodeProperties, propertiesLength, writeProperties } from '../properties.js';
+import { decodeProperties } from '../properties.js';
+import { propertiesLength, writeProperties } from '../property-encode.js';
 import type { Reader } from '../primitives/reader.js';
-import { utf8Length } from '../primitives/utf8.js';
-import { varintSize, writeString, writeU16 } from '../primitives/writer.js';
-import { filterStructureProblem } from '../topic.js';
+import { varintSize, writeU16 } from '../primitives/writer.js';
 import type { UnsubscribePacket } from '../types.js';
 import { allocPacket, checkPacketId, decodePacketId, rejectV4Properties, scratch } from './common.js';
-import { emptyError, filterError, filterLength } from './subscribe.js';
+import { beginFilters, emptyError, filterLengths, readFilter, sizeFilter, writeFilter } from './subscribe.js';
 
 const UNSUBSCRIBE = 10;
 
@@ -22,10 +21,7 @@ export function decodeUnsubscribe(r: Reader, v5: boolean): UnsubscribePacket {
   const properties = v5 ? decodeProperties(r, UNSUBSCRIBE) : undefined;
   const topicFilters: string[] = [];
   while (r.pos < r.end) {
-    const filter = r.utf8('topic filter');
-    const problem = filterStructureProblem(filter, v5);
-    if (problem !== undefined) throw filterError(filter, problem);
-    topicFilters.push(filter);
+    topicFilters.push(readFilter(r, v5, topicFilters.length));
   }
   // [MQTT-3.10.3-2] at least one topic filter.
   if (topicFilters.length === 0) throw emptyError('unsubscribe', 'MQTT-3.10.3-2');
@@ -46,7 +42,13 @@ export function unsubscribeLength(p: UnsubscribePacket, v5: boolean): number {
   const filters = p.topicFilters;
   if (!Array.isArray(filters)) throw invalidField('topicFilters', 'an array');
   if (filters.length === 0) throw emptyError('unsubscribe', 'MQTT-3.10.3-2');
-  for (const f of filters) n += 2 + filterLength(f, v5);
+  const count = filters.length;
+  beginFilters();
+  for (let i = 0; i < count; i++) {
+    const len = sizeFilter(filters[i], i, v5);
+    filterLengths[i] = len;
+    n += 2 + len;
+  }
   return n;
 }
 
@@ -56,6 +58,8 @@ export function encodeUnsubscribe(p: UnsubscribePacket, v5: boolean): Buffer {
   const buf = allocPacket(0xa2, rl);
   let pos = writeU16(buf, buf.length - rl, p.packetId);
   if (v5) pos = writeProperties(buf, pos, p.properties, scratch.props);
-  for (const f of p.topicFilters) pos = writeString(buf, pos, f, utf8Length(f, false));
+  const filters = p.topicFilters;
+  const count = filters.length;
+  for (let i = 0; i < count; i++) pos = writeFilter(buf, pos, filters[i]!, i, filterLengths[i]!);
   return buf;
 }

@@ -11,11 +11,13 @@ import { malformed } from '../fail.js';
 /** Undocumented but long-standing Buffer fast paths (present in every supported Node release). */
 interface FastBuffer extends Buffer {
   latin1Slice(start: number, end: number): string;
+  latin1Write(value: string, offset: number, length?: number): number;
   utf8Write(value: string, offset: number, length?: number): number;
 }
 
 const hasFastSlices =
   typeof (Buffer.prototype as Partial<FastBuffer>).latin1Slice === 'function' &&
+  typeof (Buffer.prototype as Partial<FastBuffer>).latin1Write === 'function' &&
   typeof (Buffer.prototype as Partial<FastBuffer>).utf8Write === 'function';
 
 /** Strict decoder: throws on ill-formed input (surrogates and overlongs included) and keeps a BOM. */
@@ -34,10 +36,13 @@ export function decodeUtf8(buf: Buffer, start: number, end: number, field: strin
     if (b === 0 || b > 0x7f) break;
     i++;
   }
-  if (i === end) {
-    return hasFastSlices ? (buf as FastBuffer).latin1Slice(start, end) : buf.toString('latin1', start, end);
-  }
+  if (i === end) return asciiString(buf, start, end);
   return decodeUtf8Slow(buf, start, end, i, field);
+}
+
+/** The string of `buf[start, end)`, which the caller has checked to be ASCII (no validation here). */
+export function asciiString(buf: Buffer, start: number, end: number): string {
+  return hasFastSlices ? (buf as FastBuffer).latin1Slice(start, end) : buf.toString('latin1', start, end);
 }
 
 function decodeUtf8Slow(buf: Buffer, start: number, end: number, from: number, field: string): string {
@@ -94,11 +99,14 @@ export function utf8Length(str: string, rejectWildcards: boolean): number {
  * Writes the UTF-8 bytes of `str` at `pos` (the caller sized the buffer) and returns the byte count.
  */
 export function writeUtf8Bytes(buf: Buffer, pos: number, str: string, byteLength: number): number {
-  if (byteLength === str.length && byteLength <= 64) {
-    // Short ASCII (byte length equals UTF-16 length only for ASCII): a plain loop beats the fixed cost of
-    // the native write.
-    for (let i = 0; i < byteLength; i++) buf[pos + i] = str.charCodeAt(i);
-    return byteLength;
+  if (byteLength === str.length) {
+    // Pure ASCII (byte length equals UTF-16 length only for ASCII). Up to about 24 characters a plain loop
+    // beats the fixed cost of a native call; above, the native latin1 copy wins.
+    if (byteLength <= 24) {
+      for (let i = 0; i < byteLength; i++) buf[pos + i] = str.charCodeAt(i);
+      return byteLength;
+    }
+    return hasFastSlices ? (buf as FastBuffer).latin1Write(str, pos, byteLength) : buf.write(str, pos, byteLength, 'latin1');
   }
   return hasFastSlices ? (buf as FastBuffer).utf8Write(str, pos, byteLength) : buf.write(str, pos, byteLength, 'utf8');
 }
