@@ -80,6 +80,17 @@ export class MemoryStore implements SessionStore {
     for (const keyspace of KEYSPACES) this.space(keyspace).clear();
   }
 
+  /** {@inheritDoc SessionStore.flush} Memory writes are done when they resolve. */
+  async flush(): Promise<void> {
+    if (this.closed) throw new StoreError('the store is closed');
+  }
+
+  /** {@inheritDoc SessionStore.setExpiry} Memory does not outlive the process: nothing to expire. */
+  async setExpiry(seconds: number | undefined): Promise<void> {
+    if (this.closed) throw new StoreError('the store is closed');
+    if (seconds !== undefined && !(seconds >= 0)) throw new StoreError('invalid expiry', undefined, { seconds });
+  }
+
   /** {@inheritDoc SessionStore.close} */
   async close(): Promise<void> {
     this.closed = true;

@@ -14,7 +14,8 @@
  * before id 1 lists first). Writing an existing key replaces the record; the writer keeps the original `seq`
  * when a record changes state (PUBLISH -> PUBREL), so the order survives.
  *
- * Implementations: the in-memory store ({@link MemoryStore}, the default), and later file and Redis stores.
+ * Implementations: the in-memory store ({@link MemoryStore}, the default), the file store (`FileStore`) and
+ * the Redis store (`RedisStore`, subpath `@mqttx/client/redis`).
  * All of them pass the shared conformance suite (`runStoreConformance` in the client's tests).
  * @module
  */
@@ -67,4 +68,16 @@ export interface SessionStore {
   reset(): Promise<void>;
   /** Releases resources; later calls reject. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Optional. Resolves once every operation issued before the call is durable (rejects when one of them
+   * failed). Stores whose operations resolve only when durable (all of ours) need nothing more; the driver
+   * may call it before `end()` resolves.
+   */
+  flush?(): Promise<void>;
+  /**
+   * Optional. How long the stored session should outlive the last write, in seconds, following the MQTT
+   * session expiry interval: `undefined` (or `0`, or `0xFFFFFFFF` and above) keeps it until deleted. Stores
+   * that cannot expire data ignore it (the file store); the Redis store sets key TTLs.
+   */
+  setExpiry?(seconds: number | undefined): Promise<void>;
 }

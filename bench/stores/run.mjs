@@ -1,0 +1,176 @@
+/**
+ * Session store benchmark: `npm run bench:stores` (add `-- --quick` for a short run).
+ *
+ * QoS 1 publishes per second through one Mosquitto (started here, own config, free loopback port) with: no
+ * store, the memory store, the file store under each fsync policy, and the Redis store (a private
+ * `redis-server`, when installed). Each case runs in its own child process (case.mjs) on the BUILT client
+ * (packages/client/dist, rebuilt with `npx tsc -b packages/client` when older than the sources), 64-byte
+ * payloads, 100 publishes awaiting PUBACK. Every figure is the median of 3 interleaved rounds (min-max
+ * shown). Targets: file store 'batch' within 2x of memory, Redis within 3x. Writes
+ * bench/results/stores.json.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, connect as netConnect } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const quick = process.argv.includes('--quick');
+const ROUNDS = quick ? 1 : 3;
+const MESSAGES = quick ? 5_000 : 20_000;
+const WINDOW = 100;
+const SIZE = 64;
+
+function newest(dir) {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+function ensureBuilt() {
+  const info = join(root, 'packages/client/dist/tsconfig.tsbuildinfo');
+  const sources = Math.max(...['codec', 'transport', 'client'].map((p) => newest(join(root, 'packages', p, 'src'))));
+  if (existsSync(info) && statSync(info).mtimeMs >= sources) return;
+  console.log('building packages/client (dist missing or older than src) ...');
+  execFileSync('npx', ['tsc', '-b', 'packages/client'], { cwd: root, stdio: 'inherit' });
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function available(bin) {
+  return spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
+}
+
+async function waitForPort(port, child) {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`process exited before listening on ${port}`);
+    const ok = await new Promise((resolve) => {
+      const s = netConnect({ host: '127.0.0.1', port });
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`nothing listening on ${port}`);
+}
+
+function stop(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  });
+}
+
+async function startMosquitto(dir) {
+  const port = await freePort();
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(
+    conf,
+    ['user root', 'allow_anonymous true', 'persistence false', 'max_queued_messages 0', 'set_tcp_nodelay true', `listener ${port} 127.0.0.1`, ''].join('\n'),
+  );
+  const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
+  await waitForPort(port, child);
+  return { url: `mqtt://127.0.0.1:${port}`, child };
+}
+
+async function startRedis(dir) {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  await waitForPort(port, child);
+  return { url: `redis://127.0.0.1:${port}`, child };
+}
+
+function runCase(url, spec) {
+  const count = spec?.fsync === 'always' ? Math.min(MESSAGES, 4_000) : MESSAGES;
+  const args = [join(here, 'case.mjs'), url, spec === undefined ? 'none' : JSON.stringify(spec), String(count), String(WINDOW), String(SIZE)];
+  const child = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
+  if (child.status !== 0) throw new Error(`case ${JSON.stringify(spec)} failed (exit ${child.status}):\n${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').pop());
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+
+ensureBuilt();
+if (!available('mosquitto')) {
+  console.error('bench:stores needs mosquitto (apt-get install -y mosquitto)');
+  process.exit(1);
+}
+const work = mkdtempSync(join(tmpdir(), 'mqttx-bench-stores-'));
+const procs = [];
+try {
+  const broker = await startMosquitto(work);
+  procs.push(broker.child);
+  let redis;
+  if (available('redis-server')) {
+    redis = await startRedis(work);
+    procs.push(redis.child);
+  } else console.warn('redis-server not installed: the Redis row is skipped');
+
+  let n = 0;
+  const fileSpec = (fsync) => () => ({ type: 'file', dir: join(work, `files-${n++}`), fsync });
+  const cases = [
+    { name: 'no store (persistence none)', spec: () => undefined },
+    { name: 'memory', spec: () => 'memory' },
+    { name: "file, fsync 'none'", spec: fileSpec('none') },
+    { name: "file, fsync 'batch'", spec: fileSpec('batch') },
+    { name: "file, fsync 'always'", spec: fileSpec('always') },
+    ...(redis ? [{ name: 'redis', spec: () => ({ type: 'redis', connection: redis.url, prefix: `bench${n++}:` }) }] : []),
+  ];
+  const results = new Map(cases.map((c) => [c.name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const c of cases) {
+      results.get(c.name).push(runCase(broker.url, c.spec()));
+    }
+  }
+
+  const rows = cases.map((c) => {
+    const rs = results.get(c.name);
+    const rates = rs.map((r) => r.rate);
+    return {
+      case: c.name,
+      rate: median(rates),
+      min: Math.min(...rates),
+      max: Math.max(...rates),
+      cpuUsPerMsg: median(rs.map((r) => r.cpuUsPerMsg)),
+    };
+  });
+  const memory = rows.find((r) => r.case === 'memory').rate;
+  console.log(`\nQoS 1 publishes/s through Mosquitto, ${MESSAGES} x ${SIZE} B, window ${WINDOW}, median of ${ROUNDS} (min-max)\n`);
+  console.log(`${'store'.padEnd(30)}${'msg/s'.padStart(10)}${'min-max'.padStart(22)}${'us CPU/msg'.padStart(12)}${'memory / this'.padStart(15)}`);
+  for (const r of rows) {
+    console.log(
+      `${r.case.padEnd(30)}${fmt(r.rate).padStart(10)}${`${fmt(r.min)}-${fmt(r.max)}`.padStart(22)}${r.cpuUsPerMsg.toFixed(1).padStart(12)}${(memory / r.rate).toFixed(2).padStart(14)}x`,
+    );
+  }
+  const batch = rows.find((r) => r.case === "file, fsync 'batch'");
+  const red = rows.find((r) => r.case === 'redis');
+  const verdicts = [`file 'batch' ${(memory / batch.rate).toFixed(2)}x of memory (target <= 2x): ${memory / batch.rate <= 2 ? 'met' : 'NOT met'}`];
+  if (red) verdicts.push(`redis ${(memory / red.rate).toFixed(2)}x of memory (target <= 3x): ${memory / red.rate <= 3 ? 'met' : 'NOT met'}`);
+  console.log(`\n${verdicts.join('\n')}`);
+  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  writeFileSync(
+    join(root, 'bench/results/stores.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, messages: MESSAGES, window: WINDOW, size: SIZE, rounds: ROUNDS, rows }, null, 2)}\n`,
+  );
+} finally {
+  for (const p of procs) await stop(p);
+  rmSync(work, { recursive: true, force: true });
+}
