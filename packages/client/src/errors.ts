@@ -27,6 +27,7 @@
  * | {@link InvalidRequestError}  | `ERR_INVALID_REQUEST`         | per request    | no        | no      |
  * | {@link ConfigError}          | `ERR_CONFIG`                  | configuration  | no        | no      |
  * | {@link StoreError}           | `ERR_STORE`                   | storage        | yes       | no      |
+ * | {@link AbortError}           | `ERR_ABORTED`                 | per request    | no        | no      |
  * @module
  */
 import { MqttxError, type ErrorKind } from '@mqttx/codec/errors';
@@ -373,5 +374,20 @@ export class StoreError extends MqttxError {
    */
   constructor(message: string, cause?: unknown, context?: Record<string, unknown>) {
     super('ERR_STORE', message, { kind: 'storage', temporary: true, cause, context });
+  }
+}
+
+/**
+ * The caller's `AbortSignal` fired. `cause` is the signal's reason. `context.sent` is true when the request
+ * was already on the wire: the caller stopped waiting, but the exchange may still complete.
+ */
+export class AbortError extends MqttxError {
+  /**
+   * @param cause - the signal's reason
+   * @param kind - `publish`, `subscription`, `connection` ...
+   * @param context - `{ sent }` and other details
+   */
+  constructor(cause: unknown, kind: ErrorKind, context?: Record<string, unknown>) {
+    super('ERR_ABORTED', 'the operation was aborted', { cause, kind, context });
   }
 }

@@ -555,6 +555,46 @@ describe('core: persistence', () => {
     ]);
   });
 
+  it('[MQTT-4.3.3-6] durable: PUBREL leaves only after its record replaced the PUBLISH record (a crash in between cannot resend the PUBLISH)', () => {
+    const { core, fx } = online({ protocolVersion: 5, persistence: 'durable' });
+    const op = pub('t/q2', 2, 'Q2');
+    core.publish(op, T0);
+    fx.take();
+    core.persisted(op, T0);
+    expect(sends(fx.take()).map((p) => p.type)).toEqual(['publish']);
+    core.receive(ack('pubrec', 1), T0 + 1);
+    let actions = fx.take();
+    // The PUBREL record is written with the op attached, and no PUBREL goes out yet.
+    expect(records(actions).map((r) => [r.key, r.op])).toEqual([[1, op]]);
+    expect(sends(actions)).toEqual([]);
+    // A repeated PUBREC while the record is still being written does not release it early either.
+    core.receive(ack('pubrec', 1), T0 + 2);
+    expect(sends(fx.take())).toEqual([]);
+    core.persisted(op, T0 + 3);
+    actions = fx.take();
+    expect(sends(actions)).toMatchObject([{ type: 'pubrel', packetId: 1 }]);
+    core.receive(ack('pubcomp', 1), T0 + 4);
+    expect(settles(fx.take())).toMatchObject([{ op, error: undefined }]);
+  });
+
+  it('[MQTT-4.4.0-1] durable: a PUBREL whose record was not yet stored when the link dropped waits for it on resume', () => {
+    const { core, fx } = online({ protocolVersion: 5, persistence: 'durable', clean: false });
+    const op = pub('t/q2', 2, 'Q2');
+    core.publish(op, T0);
+    core.persisted(op, T0);
+    core.receive(ack('pubrec', 1), T0 + 1);
+    fx.take();
+    core.closed(undefined, T0 + 2);
+    core.open(T0 + 3);
+    core.receive({ type: 'connack', sessionPresent: true, reasonCode: 0, properties: undefined }, T0 + 3);
+    let actions = fx.take();
+    expect(sends(actions).filter((p) => p.type === 'pubrel')).toEqual([]);
+    expect(records(actions).map((r) => [r.key, r.op])).toEqual([[1, op]]);
+    core.persisted(op, T0 + 4);
+    actions = fx.take();
+    expect(sends(actions)).toMatchObject([{ type: 'pubrel', packetId: 1 }]);
+  });
+
   it('durable: a failed write settles the unsent publish with StoreError and frees its id', () => {
     const { core, fx } = online({ protocolVersion: 4, persistence: 'durable' });
     const op = pub('t', 1);

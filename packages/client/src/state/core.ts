@@ -19,11 +19,20 @@ import type { CoreEffects, ServerLimits } from './effects.js';
 import { Handshake } from './handshake.js';
 import { Inbound } from './inbound.js';
 import type { ConnectOp, DisconnectOp, Op, PublishOp, ReauthOp, SubscribeOp, UnsubscribeOp } from './ops.js';
+import { PublishState } from './ops.js';
 import { type CoreOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { Outbound } from './outbound.js';
 import { SessionState, type SessionSnapshot, restoreSession } from './session.js';
 
 const PINGREQ: Packet = { type: 'pingreq' };
+
+/** User name and password for one CONNECT (see {@link ClientCore.open}). */
+export interface Credentials {
+  /** User name, or undefined for none. */
+  username: string | undefined;
+  /** Password, or undefined for none (MQTT 3.1.1 allows a password only with a user name [MQTT-3.1.2-22]). */
+  password: Buffer | undefined;
+}
 
 /** Where the client stands, as seen by the core. */
 export type CoreStatus = 'offline' | 'connecting' | 'connected' | 'closing' | 'destroyed';
@@ -165,9 +174,11 @@ export class ClientCore {
   /**
    * The transport is up: sends CONNECT built from the options. `authData` is the first enhanced
    * authentication data (from the driver's authenticator) when the options carry an authentication method.
+   * `credentials`, when given, replace the user name and password of the options for this CONNECT (the
+   * driver resolves them before every connect, so tokens can be refreshed).
    * @throws InvalidRequestError when a connection is already active
    */
-  open(now: number, op?: ConnectOp, authData?: Buffer): void {
+  open(now: number, op?: ConnectOp, authData?: Buffer, credentials?: Credentials): void {
     if (this.destroyed) {
       if (op !== undefined) this.settle(op, new ClientClosedError(), undefined);
       return;
@@ -185,8 +196,8 @@ export class ClientCore {
       clientId: this.session.clientId,
       clean: o.clean,
       keepalive: o.keepalive,
-      username: o.username,
-      password: o.password,
+      username: credentials === undefined ? o.username : credentials.username,
+      password: credentials === undefined ? o.password : credentials.password,
       will: o.will,
       properties,
     };
@@ -403,7 +414,8 @@ export class ClientCore {
     if (op.done || op.stored) return;
     this.enter(now);
     op.stored = true;
-    this.gen++;
+    if (op.state === PublishState.Released) this.outbound.pubrelStored(op);
+    else this.gen++;
     this.leave();
   }
 

@@ -25,7 +25,11 @@ export class Handshake {
     const core = this.core;
     const rc = connack.reasonCode;
     if (rc !== 0) {
-      const context = connack.properties?.reasonString === undefined ? undefined : { reasonString: connack.properties.reasonString };
+      const p = connack.properties;
+      let context: Record<string, unknown> | undefined;
+      if (p?.reasonString !== undefined) context = { reasonString: p.reasonString };
+      // 0x9C / 0x9D carry a Server Reference the driver may follow (section 4.11).
+      if (p?.serverReference !== undefined) context = { ...context, serverReference: p.serverReference };
       const error = core.v5 ? new ConnackError(rc, undefined, context) : new ConnackError(connackReturnCodeToReasonCode(rc), rc);
       // A refusing CONNACK ends the connection [MQTT-4.13.2-1]; nothing is sent after it.
       conn.phase = Phase.Closing;

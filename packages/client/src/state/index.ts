@@ -3,7 +3,7 @@
  * `README.md` in this folder for the driver's contract.
  * @module
  */
-export { ClientCore, type CoreStatus } from './core.js';
+export { ClientCore, type CoreStatus, type Credentials } from './core.js';
 export type { Authenticator, ConnectedInfo, CoreEffects, PersistRecord, ServerLimits } from './effects.js';
 export {
   ConnectOp,

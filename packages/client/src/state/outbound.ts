@@ -196,6 +196,7 @@ export class Outbound {
 
   /** `core.persistFailed`. */
   storeFailed(op: PublishOp, cause: unknown): void {
+    // A PUBREL record that failed stays unstored: its PUBREL waits, and the next resume writes it again.
     if (op.state !== PublishState.Queued) return;
     if (op.inQueue) this.dequeued(op);
     this.release(op);
@@ -378,9 +379,25 @@ export class Outbound {
     if (op.state === PublishState.Sent) {
       // [MQTT-4.3.3-5] PUBREL unacknowledged until PUBCOMP; [MQTT-4.3.3-6] the PUBLISH is never resent now.
       op.state = PublishState.Released;
+      if (core.opts.persistence === 'durable') {
+        // The PUBREL leaves only once its record replaced the PUBLISH record on disk: a process killed in
+        // between must come back with PUBREL, not resend a PUBLISH the server may have delivered and
+        // forgotten [MQTT-4.3.3-6]. `persisted(op)` sends it (see `pubrelStored`).
+        op.stored = false;
+        core.persist('outbound', id, op.seq, pubrelRecordBytes(id, core.opts.protocolVersion), op);
+        return;
+      }
       core.persist('outbound', id, op.seq, pubrelRecordBytes(id, core.opts.protocolVersion), undefined);
+    } else if (core.opts.persistence === 'durable' && !op.stored) {
+      return; // a repeated PUBREC while our PUBREL record is still being written: PUBREL follows it
     }
     this.sendPubrel(id, 0);
+  }
+
+  /** Durable mode: the PUBREL record of `op` is stored, so its PUBREL may leave (if the link is up). */
+  pubrelStored(op: PublishOp): void {
+    const conn = this.core.conn;
+    if (conn !== undefined && this.live(conn) && op.epoch === conn.epoch) this.sendPubrel(op.packetId!, 0);
   }
 
   /** PUBCOMP: QoS 2 complete. */
@@ -414,7 +431,8 @@ export class Outbound {
       if (op.state === PublishState.Released) {
         op.epoch = conn.epoch;
         conn.inflight++;
-        this.sendPubrel(op.packetId!, 0);
+        if (op.stored || this.core.opts.persistence !== 'durable') this.sendPubrel(op.packetId!, 0);
+        else this.core.persist('outbound', op.packetId!, op.seq, pubrelRecordBytes(op.packetId!, this.core.opts.protocolVersion), op);
       } else if (op.state === PublishState.Sent || (op.state === PublishState.Queued && !op.inQueue)) {
         if (this.resendQ.length === 0 && conn.inflight < conn.sendLimit) this.sendNow(conn, op);
         else this.resendQ.push(op);

@@ -3,6 +3,7 @@
  * in a `beforeAll` and compared in the matching `afterAll` (after the broker and clients are closed).
  */
 import { afterAll, beforeAll, expect } from 'vitest';
+import { settleResources } from '../../../../test/helpers/resources.js';
 
 const WATCHED = ['TCPSocketWrap', 'TCPServerWrap', 'TLSWrap', 'Timeout', 'Immediate'] as const;
 
@@ -24,15 +25,7 @@ export function checkLeaks(): void {
     baseline = handleCounts();
   });
   afterAll(async () => {
-    // libuv releases the handles of closed sockets and servers a loop turn or two after 'close'.
-    const excess = (): Record<string, number> => {
-      const counts = handleCounts();
-      return Object.fromEntries(Object.entries(counts).filter(([k, n]) => n > (baseline[k] ?? 0)));
-    };
-    for (let turn = 0; turn < 20 && Object.keys(excess()).length > 0; turn++) {
-      await new Promise((resolve) => setImmediate(resolve));
-    }
     // More handles of a kind than before the file's tests means something was left open.
-    expect(excess()).toEqual({});
+    expect(await settleResources(baseline, { watched: WATCHED })).toEqual({});
   });
 }

@@ -1,0 +1,200 @@
+/**
+ * Delivery of incoming messages to the application: `message` listeners and `messages()` iterators, the
+ * hold queue for messages that arrive while nobody listens (no message is lost for want of a listener, in
+ * particular a PUBLISH read together with CONNACK before `connect()` resolved), and manual
+ * acknowledgement (the ack goes once every consumer is done with the message).
+ * @module
+ */
+import type { EventEmitter } from 'node:events';
+import { MessageDroppedError } from './errors.js';
+import type { Message } from './messages.js';
+import { MessageIterator, type IteratorOwner, type MessagesOptions } from './messages.js';
+
+/** What delivery needs from the driver. */
+export interface DeliveryOwner {
+  /** Acknowledge a manually acknowledged message (reason code 0, or 0x80 when a handler failed). */
+  ack(message: Message, reasonCode: number): void;
+  /** Report an error that settles no promise (a dropped held message). */
+  report(error: unknown): void;
+  /** An exception from application code (a throwing or rejecting handler). */
+  raise(error: unknown): void;
+  /** Stop / resume reading from the network (iterator backpressure). */
+  pauseReading(): void;
+  resumeReading(): void;
+}
+
+/** Unspecified error: the PUBACK / PUBREC reason after a failing handler (MQTT 5, manual ack). */
+const HANDLER_FAILED = 0x80;
+
+/** Routes delivered messages to consumers. @internal */
+export class Delivery implements IteratorOwner {
+  private readonly emitter: EventEmitter;
+  private readonly owner: DeliveryOwner;
+  private readonly manualAck: boolean;
+  private readonly maxHeld: number;
+  private held: Message[] = [];
+  private heldHead = 0;
+  private flushScheduled = false;
+  private readonly iterators = new Set<MessageIterator>();
+  /** Manual ack: consumers still working on each message. */
+  private readonly holds = new Map<Message, number>();
+  private readonly failed = new Set<Message>();
+  private pausedBy = 0;
+  /** Held messages dropped because the hold queue was full. */
+  dropped = 0;
+
+  /**
+   * @param emitter - the client (its `message` listeners)
+   * @param owner - the driver
+   * @param manualAck - acknowledge after the consumers are done
+   * @param maxHeld - bound of the hold queue
+   */
+  constructor(emitter: EventEmitter, owner: DeliveryOwner, manualAck: boolean, maxHeld: number) {
+    this.emitter = emitter;
+    this.owner = owner;
+    this.manualAck = manualAck;
+    this.maxHeld = maxHeld;
+    emitter.on('newListener', (event: string | symbol) => {
+      if (event === 'message') this.scheduleFlush();
+    });
+  }
+
+  private get hasConsumer(): boolean {
+    return this.iterators.size > 0 || this.emitter.listenerCount('message') > 0;
+  }
+
+  /** A message from the core. Delivered now when a consumer exists and nothing is held, else held. */
+  deliver(message: Message): void {
+    if (this.heldHead === this.held.length && this.hasConsumer) {
+      this.dispatch(message);
+      return;
+    }
+    this.held.push(message);
+    if (this.held.length - this.heldHead > this.maxHeld) {
+      const victim = this.held[this.heldHead]!;
+      this.held[this.heldHead++] = undefined as unknown as Message;
+      this.dropped++;
+      if (this.manualAck) this.owner.ack(victim, 0);
+      this.owner.report(new MessageDroppedError({ reason: 'no listener', topic: victim.topic }));
+    }
+    if (this.hasConsumer) this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.heldHead === this.held.length) return;
+    this.flushScheduled = true;
+    // A microtask: `client.on('message', ...)` has returned (the listener exists) by the time it runs.
+    queueMicrotask(() => this.flush());
+  }
+
+  /** Delivers held messages while a consumer exists. */
+  flush(): void {
+    this.flushScheduled = false;
+    while (this.heldHead < this.held.length && this.hasConsumer) {
+      const message = this.held[this.heldHead]!;
+      this.held[this.heldHead++] = undefined as unknown as Message;
+      this.dispatch(message);
+    }
+    if (this.heldHead === this.held.length) {
+      this.held = [];
+      this.heldHead = 0;
+    }
+  }
+
+  /** Messages held for want of a consumer. */
+  get heldCount(): number {
+    return this.held.length - this.heldHead;
+  }
+
+  private dispatch(message: Message): void {
+    if (this.manualAck) this.holds.set(message, this.iterators.size + 1);
+    for (const it of this.iterators) it.push(message);
+    if (!this.manualAck) {
+      try {
+        this.emitter.emit('message', message);
+      } catch (err) {
+        this.owner.raise(err);
+      }
+      return;
+    }
+    this.callListeners(message);
+  }
+
+  /** Manual ack: calls the listeners, and releases the message once the promises they returned settled. */
+  private callListeners(message: Message): void {
+    let pending: Array<PromiseLike<unknown>> | undefined;
+    for (const listener of this.emitter.rawListeners('message')) {
+      try {
+        const result: unknown = (listener as (m: Message) => unknown).call(this.emitter, message);
+        if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+          (pending ??= []).push(result as PromiseLike<unknown>);
+        }
+      } catch (err) {
+        this.failed.add(message);
+        this.owner.raise(err);
+      }
+    }
+    if (pending === undefined) return this.released(message);
+    Promise.allSettled(pending).then((results) => {
+      for (const r of results) {
+        if (r.status === 'rejected') {
+          this.failed.add(message);
+          this.owner.raise(r.reason);
+        }
+      }
+      this.released(message);
+    });
+  }
+
+  /** One consumer is done with `message` (manual ack): the last one acknowledges it. */
+  released(message: Message): void {
+    if (!this.manualAck) return;
+    const left = (this.holds.get(message) ?? 1) - 1;
+    if (left > 0) {
+      this.holds.set(message, left);
+      return;
+    }
+    this.holds.delete(message);
+    const failed = this.failed.delete(message);
+    this.owner.ack(message, failed ? HANDLER_FAILED : 0);
+  }
+
+  /** A new iterator (see `client.messages()`). */
+  iterate(options?: MessagesOptions): MessageIterator {
+    const it = new MessageIterator(this, options);
+    if (!it.done) {
+      this.iterators.add(it);
+      this.scheduleFlush();
+    }
+    return it;
+  }
+
+  /** {@inheritDoc IteratorOwner.detach} */
+  detach(iterator: MessageIterator): void {
+    this.iterators.delete(iterator);
+  }
+
+  /** {@inheritDoc IteratorOwner.pauseReading} */
+  pauseReading(): void {
+    if (this.pausedBy++ === 0) this.owner.pauseReading();
+  }
+
+  /** {@inheritDoc IteratorOwner.resumeReading} */
+  resumeReading(): void {
+    if (this.pausedBy > 0 && --this.pausedBy === 0) this.owner.resumeReading();
+  }
+
+  /** True while an iterator's full buffer holds reading back. */
+  get paused(): boolean {
+    return this.pausedBy > 0;
+  }
+
+  /** The client closed: iterations end, held messages are dropped. */
+  close(): void {
+    for (const it of [...this.iterators]) it.end();
+    this.held = [];
+    this.heldHead = 0;
+    this.holds.clear();
+    this.failed.clear();
+  }
+}

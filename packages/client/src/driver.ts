@@ -1,0 +1,379 @@
+/**
+ * The driver: turns the pure core's effects into I/O (one link, one timer, the store) and link events into
+ * core inputs, and runs the connect / reconnect loop. See `state/README.md` for the contract it follows.
+ * @module
+ */
+import { encode, type AuthPacket, type DisconnectPacket, type EncodeOptions, type Packet, type PublishPacket } from '@mqttx/codec';
+import { isTimeout } from '@mqttx/codec/errors';
+import type { EventEmitter } from 'node:events';
+import { Delivery, type DeliveryOwner } from './delivery.js';
+import { ConnectionClosedError, MessageDroppedError } from './errors.js';
+import type { ClientEvents, ClientStats, ClientStatus } from './events.js';
+import { Link, type LinkOwner } from './link.js';
+import type { Message } from './messages.js';
+import type { ClientConnector, ClientOptions } from './options.js';
+import { Reconnector } from './reconnector.js';
+import { OpSlot, type SlotOwner } from './slots.js';
+import type { ClientCore } from './state/core.js';
+import type { ConnectedInfo, CoreEffects, PersistRecord } from './state/effects.js';
+import type { Op, PublishOp } from './state/ops.js';
+import { Persistence } from './persistence.js';
+import type { StoreSpec } from './store/create.js';
+import type { Keyspace, StoreKey } from './store/types.js';
+import type { TimerScheduler } from '@mqttx/transport';
+
+/** The emitter side of the client, as the driver sees it. */
+export type ClientEmitter = EventEmitter<ClientEvents>;
+
+function noop(): void {}
+
+function rethrowLater(error: unknown): void {
+  process.nextTick(() => {
+    throw error;
+  });
+}
+
+/** Implements the core's effects over one link at a time. @internal */
+export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner {
+  /** The protocol core (set right after construction). */
+  core!: ClientCore;
+  readonly emitter: ClientEmitter;
+  readonly scheduler: TimerScheduler;
+  /** Session store handling. */
+  readonly persistence: Persistence;
+  readonly options: ClientOptions;
+  readonly connector: ClientConnector;
+  readonly delivery: Delivery;
+  readonly reconnector: Reconnector;
+  readonly stats: ClientStats = {
+    messagesSent: 0,
+    messagesReceived: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    reconnects: 0,
+    messagesDropped: 0,
+  };
+  /** The current link, if any. */
+  link: Link | undefined = undefined;
+  status: ClientStatus = 'new';
+  /** Info of the last successful CONNACK. */
+  lastInfo: ConnectedInfo | undefined = undefined;
+  private readonly encodeOptions: EncodeOptions;
+  private timer: unknown = undefined;
+  private timerAt = Infinity;
+  private readingPaused = false;
+  /** Closes the client for good (set by the client: its `destroy`); called when reconnecting gives up. */
+  giveUp: (error: Error | undefined) => void = noop;
+  /** `end()`: resolves when the core is idle (or the link is gone). */
+  private idleWaiter: (() => void) | undefined = undefined;
+
+  /**
+   * @param emitter - the public client
+   * @param options - the client's options (validated)
+   * @param scheduler - clock and timers
+   * @param connector - opens connections
+   * @param storeSpec - the `store` option (a store, or what `createStore` builds one from)
+   */
+  constructor(
+    emitter: ClientEmitter,
+    options: ClientOptions,
+    scheduler: TimerScheduler,
+    connector: ClientConnector,
+    storeSpec: StoreSpec,
+  ) {
+    this.emitter = emitter;
+    this.options = options;
+    this.scheduler = scheduler;
+    this.connector = connector;
+    this.persistence = new Persistence(this, storeSpec);
+    this.encodeOptions = { protocolVersion: options.protocolVersion ?? 5 };
+    this.delivery = new Delivery(emitter as unknown as EventEmitter, this, options.manualAck ?? false, options.maxHeldMessages ?? 10_000);
+    this.reconnector = new Reconnector(this);
+  }
+
+  // ------------------------------------------------------------ requests
+
+  /** Hands a user op to the core (after the session was loaded from the store, when persistence is on). */
+  submit(op: Op): void {
+    if (!this.persistence.hold(op)) this.input(op);
+  }
+
+  /** Gives `op` to the core now. */
+  input(op: Op): void {
+    const now = this.scheduler.now();
+    const core = this.core;
+    switch (op.kind) {
+      case 'publish':
+        core.publish(op, now);
+        break;
+      case 'subscribe':
+        core.subscribe(op, now);
+        break;
+      case 'unsubscribe':
+        core.unsubscribe(op, now);
+        break;
+      case 'reauth':
+        core.reauthenticate(op, now);
+        break;
+      default:
+        throw new Error(`unexpected op ${op.kind}`);
+    }
+    this.arm();
+  }
+
+  /** {@inheritDoc SlotOwner.cancelOp} */
+  cancelOp(op: Op, error: Error): boolean {
+    if (this.persistence.cancel(op, error)) return true;
+    const done = this.core.cancel(op, error, this.scheduler.now());
+    this.arm();
+    return done;
+  }
+
+  /** Manual acknowledgement of a delivered message. */
+  ack(message: Message, reasonCode: number): void {
+    this.core.ack(message as PublishPacket, this.scheduler.now(), reasonCode);
+    this.arm();
+  }
+
+  // ------------------------------------------------------------ the timer
+
+  /** Reschedules the one timer to the core's next deadline (lazily: an early timer just re-arms). */
+  arm(): void {
+    const deadline = this.core.nextDeadline();
+    if (deadline === Infinity || deadline >= this.timerAt) return;
+    if (this.timer !== undefined) this.scheduler.clearTimeout(this.timer);
+    this.timerAt = deadline;
+    this.timer = this.scheduler.setTimeout(this.onTimer, Math.max(0, deadline - this.scheduler.now()));
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    this.core.tick(this.scheduler.now());
+    this.arm();
+  };
+
+  /** Stops the timer. */
+  clearTimer(): void {
+    if (this.timer !== undefined) this.scheduler.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+  }
+
+  // ------------------------------------------------------------ links
+
+  /** Starts using `link` (the core's `open` follows). */
+  attach(link: Link): void {
+    this.link = link;
+    if (this.readingPaused) link.connection.pause();
+  }
+
+  /** {@inheritDoc LinkOwner.linkData} */
+  linkData(link: Link, chunk: Buffer): void {
+    if (link !== this.link) return;
+    this.stats.bytesReceived += chunk.length;
+    const core = this.core;
+    const now = this.scheduler.now();
+    let packets: Packet[];
+    try {
+      packets = link.decoder.push(chunk);
+    } catch (err) {
+      // Packets completed before the bad one are handled, then DISCONNECT with the error's reason code.
+      const before = (err as { packets?: Packet[] }).packets;
+      if (before !== undefined) for (let i = 0; i < before.length; i++) core.receive(before[i]!, now);
+      core.protocolError(err as Error, now);
+      this.arm();
+      return;
+    }
+    for (let i = 0; i < packets.length; i++) core.receive(packets[i]!, now);
+    this.arm();
+  }
+
+  /** {@inheritDoc LinkOwner.linkClosed} */
+  linkClosed(link: Link, transportError: Error | undefined): void {
+    if (link !== this.link) return;
+    this.link = undefined;
+    this.clearTimer();
+    const error = link.closeError ?? transportError;
+    const now = this.scheduler.now();
+    this.core.closed(error, now);
+    this.idleWaiter?.();
+    if (!link.connected) return; // a failed attempt: the connect loop decides
+    if (this.status === 'connected') this.status = 'offline';
+    this.emit('offline', error);
+    if (error !== undefined) this.report(error);
+    this.reconnector.connectionLost(error, now - link.connectedAt);
+  }
+
+  /** Pauses / resumes reading for iterator backpressure. */
+  pauseReading(): void {
+    this.readingPaused = true;
+    this.link?.connection.pause();
+  }
+
+  /** {@inheritDoc DeliveryOwner.resumeReading} */
+  resumeReading(): void {
+    this.readingPaused = false;
+    this.link?.connection.resume();
+  }
+
+  /** Reports an error on the `error` event when someone listens (an unheard error never throws). */
+  report(error: unknown): void {
+    if (this.emitter.listenerCount('error') === 0) return;
+    try {
+      this.emitter.emit('error', error instanceof Error ? error : new Error(String(error)));
+    } catch (err) {
+      rethrowLater(err);
+    }
+  }
+
+  /**
+   * An exception from application code (an event listener, a message handler): on `error` when someone
+   * listens, else thrown again on a later tick, outside the protocol core (like a throw in a timer).
+   */
+  raise(error: unknown): void {
+    if (this.emitter.listenerCount('error') > 0) this.report(error);
+    else rethrowLater(error);
+  }
+
+  /** Emits an event; a throwing listener cannot break the core (see {@link Driver.raise}). */
+  emit<K extends keyof ClientEvents>(event: K, ...args: ClientEvents[K]): void {
+    try {
+      (this.emitter.emit as (e: K, ...a: ClientEvents[K]) => boolean)(event, ...args);
+    } catch (err) {
+      this.raise(err);
+    }
+  }
+
+  // ------------------------------------------------------------ end
+
+  /** Resolves once the core is idle, the link is gone, or `timeout` ms passed. */
+  waitIdle(timeout: number): Promise<void> {
+    if (this.core.idle || !this.core.connected) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = this.scheduler.setTimeout(() => done(), timeout);
+      const done = (): void => {
+        this.scheduler.clearTimeout(timer);
+        this.idleWaiter = undefined;
+        resolve();
+      };
+      this.idleWaiter = done;
+    });
+  }
+
+  // ------------------------------------------------------------ core effects
+
+  /** {@inheritDoc CoreEffects.send} */
+  send(packet: Packet, op: PublishOp | undefined): void {
+    const link = this.link;
+    const slot = op === undefined ? undefined : (op.slot as OpSlot | undefined);
+    if (link === undefined || link.closing) {
+      slot?.settle(new ConnectionClosedError(), undefined);
+      return;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = encode(packet, this.encodeOptions);
+    } catch (err) {
+      // The core validates requests before sending; an encode failure is a bug, never a hang.
+      slot?.settle(err as Error, undefined);
+      this.report(err);
+      return;
+    }
+    this.stats.bytesSent += bytes.length;
+    if (packet.type === 'publish') this.stats.messagesSent++;
+    link.write(bytes, slot);
+  }
+
+  /** {@inheritDoc CoreEffects.deliver} */
+  deliver(message: PublishPacket): void {
+    this.stats.messagesReceived++;
+    this.delivery.deliver(message);
+    this.stats.messagesDropped = this.delivery.dropped;
+  }
+
+  /** {@inheritDoc CoreEffects.settle} */
+  settle(op: Op, error: Error | undefined, value: unknown): void {
+    const slot = op.slot;
+    if (slot instanceof OpSlot) slot.settle(error, value);
+    else if (error !== undefined && op.kind === 'publish' && error instanceof MessageDroppedError) this.report(error);
+    if (this.idleWaiter !== undefined && this.core.idle) this.idleWaiter();
+  }
+
+  /** {@inheritDoc CoreEffects.persist} */
+  persist(record: PersistRecord): void {
+    this.persistence.persist(record);
+  }
+
+  /** {@inheritDoc CoreEffects.unpersist} */
+  unpersist(keyspace: Keyspace, key: StoreKey): void {
+    this.persistence.unpersist(keyspace, key);
+  }
+
+  /** {@inheritDoc CoreEffects.close} */
+  close(error: Error | undefined): void {
+    const link = this.link;
+    if (link === undefined) return;
+    // A dead link (timeout) is cut; otherwise what was sent (a DISCONNECT) is flushed first.
+    link.close(error, error !== undefined && isTimeout(error));
+  }
+
+  /** {@inheritDoc CoreEffects.connected} */
+  connected(info: ConnectedInfo): void {
+    const link = this.link;
+    if (link !== undefined) {
+      link.connected = true;
+      link.connectedAt = this.scheduler.now();
+    }
+    this.status = 'connected';
+    this.lastInfo = info;
+    this.persistence.connected(info);
+    this.reconnector.connected(info);
+    this.emit('connect', info);
+  }
+
+  /** {@inheritDoc CoreEffects.ready} */
+  ready(): void {
+    this.emit('ready');
+  }
+
+  /** {@inheritDoc CoreEffects.serverDisconnect} */
+  serverDisconnect(packet: DisconnectPacket): void {
+    this.emit('disconnect', packet);
+  }
+
+  /** {@inheritDoc CoreEffects.auth} */
+  auth(packet: AuthPacket): void {
+    const link = this.link;
+    const authenticator = this.options.authenticator;
+    if (authenticator === undefined) {
+      this.core.authFailed(new Error('no authenticator'), this.scheduler.now());
+      return;
+    }
+    Promise.resolve()
+      .then(() => authenticator.step(packet))
+      .then(
+        (data) => {
+          if (this.link !== link) return;
+          this.core.authContinue(data, this.scheduler.now());
+          this.arm();
+        },
+        (err: unknown) => {
+          if (this.link !== link) return;
+          this.core.authFailed(err, this.scheduler.now());
+          this.arm();
+        },
+      );
+  }
+
+  /**
+   * Closes the driver's resources after the core settled everything. Resolves once a store built from a
+   * spec is closed (after `flush` when `graceful`); a store object given by the application stays open.
+   */
+  async shutdown(graceful: boolean): Promise<void> {
+    this.clearTimer();
+    this.idleWaiter?.();
+    this.delivery.close();
+    await this.persistence.close(graceful);
+  }
+}
