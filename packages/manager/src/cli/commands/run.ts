@@ -1,0 +1,52 @@
+/**
+ * `mqttx run <config>`: runs the sessions, routes and forwarders a config file describes. Hidden from the
+ * command list until the SessionManager lands; what works today is loading and validating the config
+ * (`--check`), which lists every problem by path and connects nothing.
+ * @module
+ */
+import { parseCommandArgs } from '../args.js';
+import { parseBrokerUrl } from '../broker-url.js';
+import { loadRunConfig } from '../config/load.js';
+import type { RunConfig } from '../config/types.js';
+import type { CliContext } from '../context.js';
+import { CliError, EXIT, type ExitCode } from '../errors.js';
+import { RUN_OPTIONS } from './options.js';
+
+const OPTIONS = RUN_OPTIONS;
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** The summary `--check` prints for a valid config (broker URLs shown without credentials). */
+export function describeConfig(config: RunConfig): string {
+  const lines: string[] = [];
+  let head = `config OK: ${plural(config.sessions.length, 'session')}, ${plural(config.forwarders.length, 'forwarder')}, ${plural(config.routes.length, 'route')}`;
+  if (config.metrics !== undefined) {
+    const host = config.metrics.host ?? '127.0.0.1';
+    head += `; metrics on http://${host.includes(':') ? `[${host}]` : host}:${config.metrics.port}${config.metrics.path ?? '/metrics'}`;
+  }
+  lines.push(head);
+  for (const s of config.sessions) {
+    const brokers = s.brokers.map((b) => parseBrokerUrl(b)?.shown ?? b).join(', ');
+    const version = s.protocolVersion === 4 ? 'MQTT 3.1.1' : 'MQTT 5';
+    lines.push(`  session ${s.name}: ${brokers} (${version}, ${s.storage?.type ?? 'memory'} store, ${plural(s.topics?.length ?? 0, 'topic')})`);
+  }
+  for (const f of config.forwarders) {
+    const state = f.enabled === false ? ', disabled' : '';
+    lines.push(`  forwarder ${f.name}: ${f.sourceSessions.join(', ')} -> ${f.targetSession} (${f.sourceTopics.join(', ')}${state})`);
+  }
+  for (const r of config.routes) lines.push(`  route ${r.name ?? r.filter}: ${r.filter} on ${r.session ?? 'every session'} -> ${r.action}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Runs `mqttx run`. */
+export async function run(args: readonly string[], ctx: CliContext): Promise<ExitCode> {
+  const { values, positionals } = parseCommandArgs(args, OPTIONS, { min: 1, max: 1 });
+  const config = loadRunConfig(positionals[0]!, ctx.env, ctx.cwd);
+  if (values.check) {
+    ctx.stdout.write(describeConfig(config));
+    return EXIT.OK;
+  }
+  throw new CliError('ERR_NOT_AVAILABLE', 'mqttx run needs the session manager, which this build does not have yet; --check validates a config');
+}
