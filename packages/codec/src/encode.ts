@@ -1,6 +1,13 @@
 /**
  * The encoder: `encode(packet, opts)` validates the packet object, computes its exact size, takes a Buffer
- * of that size from the pool and writes every field once. Nothing is written before validation passes.
+ * of that size from the pool and writes every field once. No Buffer is returned before validation passes.
+ *
+ * PUBLISH, SUBSCRIBE, UNSUBSCRIBE and CONNECT first try an ASCII fast path: their topic, filter, client id
+ * and user name strings are sized as pure ASCII and checked while they are written (one pass over the
+ * characters instead of two). When a string is not pure ASCII or breaks a rule, or another field is invalid,
+ * the packet's Buffer goes back to the pool unseen and the packet is encoded again on the checked path,
+ * which throws the first problem in its usual order (so `encode` and {@link encodedLength} agree) or writes
+ * the non-ASCII text. See `primitives/ascii-write.ts`.
  * @module
  */
 import { CodecError, CodecReasonCode } from './errors.js';

@@ -48,6 +48,8 @@ export class BufferPool {
   /** Backing memory of the current slab (an unpooled `allocUnsafeSlow` Buffer owns it whole). */
   private slab: ArrayBuffer;
   private offset: number;
+  /** Start of the latest allocation in the current slab, -1 once taken back or when there is none. */
+  private latest: number;
 
   /** @param slabSize - bytes per slab (default 64 KiB) */
   constructor(slabSize: number = DEFAULT_SLAB_SIZE) {
@@ -55,11 +57,15 @@ export class BufferPool {
     this.maxPooled = slabSize >>> 2;
     this.slab = Buffer.allocUnsafeSlow(slabSize).buffer as ArrayBuffer;
     this.offset = 0;
+    this.latest = -1;
   }
 
   /** Returns a Buffer of exactly `size` bytes whose contents the caller overwrites completely. */
   alloc(size: number): Buffer {
-    if (size > this.maxPooled) return Buffer.allocUnsafeSlow(size);
+    if (size > this.maxPooled) {
+      this.latest = -1;
+      return Buffer.allocUnsafeSlow(size);
+    }
     let offset = this.offset;
     if (this.slabSize - offset < size) {
       this.slab = Buffer.allocUnsafeSlow(this.slabSize).buffer as ArrayBuffer;
@@ -67,7 +73,21 @@ export class BufferPool {
     }
     // Keep the next view 8-byte aligned (cheap, and friendlier to typed-array readers of the bytes).
     this.offset = (offset + size + 7) & ~7;
+    this.latest = offset;
     return new ViewBuffer(this.slab, offset, size);
+  }
+
+  /**
+   * Takes back `buf` when it is the Buffer the latest {@link alloc} returned and the caller never handed it
+   * out (an encode attempt that gave up half-way): its space goes to the next allocation. Any other Buffer
+   * (an earlier one, an unpooled one, one already taken back) is left alone, so a Buffer that someone may
+   * still hold is never reused.
+   */
+  release(buf: Buffer): void {
+    if (buf.buffer === this.slab && buf.byteOffset === this.latest) {
+      this.offset = this.latest;
+      this.latest = -1;
+    }
   }
 }
 

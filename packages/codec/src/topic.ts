@@ -114,21 +114,37 @@ export function filterStructureProblem(filter: string, shared = true): string | 
  */
 export function asciiFilterLength(filter: string): number {
   const len = filter.length;
-  if (len === 0 || len > FIELD_MAX) return -1;
-  let prev = SLASH; // A level starts at index 0 as after a `/`.
+  if (len === 0 || len > FIELD_MAX || filter.charCodeAt(0) === DOLLAR) return -1;
   for (let i = 0; i < len; i++) {
     const c = filter.charCodeAt(i);
-    if (c >= 0x80 || c === 0) return -1;
-    if (c === PLUS) {
-      if (prev !== SLASH || (i + 1 < len && filter.charCodeAt(i + 1) !== SLASH)) return -1;
+    // Letters, digits and `/` are above `+` (0x2B): one comparison for most characters.
+    if (c > PLUS) {
+      if (c > 0x7f) return -1;
+    } else if (c === PLUS) {
+      if (i !== 0 && filter.charCodeAt(i - 1) !== SLASH) return -1;
+      if (i + 1 !== len && filter.charCodeAt(i + 1) !== SLASH) return -1;
     } else if (c === HASH) {
-      if (prev !== SLASH || i + 1 !== len) return -1;
-    } else if (c === DOLLAR && i === 0) {
+      if ((i !== 0 && filter.charCodeAt(i - 1) !== SLASH) || i + 1 !== len) return -1;
+    } else if (c === 0) {
       return -1;
     }
-    prev = c;
   }
   return len;
+}
+
+/**
+ * Whether the received bytes `buf[start, end)` are a pure-ASCII Topic Name: every byte 0x01..0x7F and
+ * neither `+` nor `#` [MQTT-3.3.2-2] (so `latin1` decoding gives the string). False means "run the full
+ * checks", which report the exact rule.
+ * @internal
+ */
+export function isAsciiTopicBytes(buf: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    // Letters, digits and `/` are above `+` (0x2B): one comparison for most bytes.
+    if (c > PLUS ? c > 0x7f : c === 0 || c === PLUS || c === HASH) return false;
+  }
+  return true;
 }
 
 /**
@@ -138,19 +154,19 @@ export function asciiFilterLength(filter: string): number {
  * @internal
  */
 export function isAsciiFilterBytes(buf: Uint8Array, start: number, end: number): boolean {
-  if (start >= end) return false;
-  let prev = SLASH;
+  if (start >= end || buf[start] === DOLLAR) return false;
   for (let i = start; i < end; i++) {
     const c = buf[i]!;
-    if (c >= 0x80 || c === 0) return false;
-    if (c === PLUS) {
-      if (prev !== SLASH || (i + 1 < end && buf[i + 1] !== SLASH)) return false;
+    // Letters, digits and `/` are above `+` (0x2B): one comparison for most bytes.
+    if (c > PLUS) {
+      if (c > 0x7f) return false;
+    } else if (c === PLUS) {
+      if ((i !== start && buf[i - 1] !== SLASH) || (i + 1 !== end && buf[i + 1] !== SLASH)) return false;
     } else if (c === HASH) {
-      if (prev !== SLASH || i + 1 !== end) return false;
-    } else if (c === DOLLAR && i === start) {
+      if ((i !== start && buf[i - 1] !== SLASH) || i + 1 !== end) return false;
+    } else if (c === 0) {
       return false;
     }
-    prev = c;
   }
   return true;
 }

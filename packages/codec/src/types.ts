@@ -257,7 +257,8 @@ export interface DecoderOptions {
   maximumPacketSize?: number;
   /**
    * `'client'` accepts only packets a server may send (CONNACK, PUBLISH, acks, SUBACK, UNSUBACK, PINGRESP,
-   * DISCONNECT, AUTH); `'server'` only packets a client may send. Default `'client'`.
+   * DISCONNECT, AUTH); `'server'` only packets a client may send; `'any'` accepts both (tools, tests and
+   * benchmarks that read captured traffic). Default `'client'`.
    */
-  role?: 'client' | 'server';
+  role?: 'client' | 'server' | 'any';
 }

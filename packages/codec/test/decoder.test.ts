@@ -335,7 +335,7 @@ describe('decoded packet shape', () => {
   });
 });
 
-describe('topic filters: fast path and the memo of recent filters', () => {
+describe('topic filters: the ASCII fast path and the full checks', () => {
   const server5: DecoderOptions = { protocolVersion: 5, role: 'server' };
   const server4: DecoderOptions = { protocolVersion: 4, role: 'server' };
 
@@ -381,15 +381,15 @@ describe('topic filters: fast path and the memo of recent filters', () => {
   it('decodes non-ASCII, long and many filters the same on first and later sight', () => {
     const filters = [
       'capteurs/é/+', // non-ASCII: the full UTF-8 path
-      `long/${'x'.repeat(300)}/#`, // longer than the memo keeps
-      ...Array.from({ length: 20 }, (_, i) => `f/${i}/+/t`), // positions past the memo slots
+      `long/${'x'.repeat(300)}/#`, // longer than the short-string path builds
+      ...Array.from({ length: 20 }, (_, i) => `f/${i}/+/t`), // many filters in one packet
     ];
     const bytes = subscribeBytes(filters, true);
     expect(filtersOf(bytes, server5)).toEqual(filters);
     expect(filtersOf(bytes, server5)).toEqual(filters);
   });
 
-  it('[MQTT-1.5.4-2] rejects U+0000 in a filter at a memoized position', () => {
+  it('[MQTT-1.5.4-2] rejects U+0000 in a filter after a valid one at that position', () => {
     expect(filtersOf(subscribeBytes(['a/b'], true), server5)).toEqual(['a/b']);
     const err = caught(() => new Decoder(server5).push(subscribeBytes(['a\u0000b'], true)));
     expect(err.code).toBe('ERR_INVALID_UTF8');
@@ -411,7 +411,7 @@ describe('topic filters: fast path and the memo of recent filters', () => {
   });
 });
 
-describe('topic names and CONNECT fields: fast path and the memo of recent values', () => {
+describe('topic names and CONNECT fields: the ASCII fast path and the full checks', () => {
   const client5: DecoderOptions = { protocolVersion: 5, role: 'client' };
 
   /** PUBLISH QoS 0 bytes (5.0, no properties) with `topic` and payload "p". */
@@ -428,7 +428,7 @@ describe('topic names and CONNECT fields: fast path and the memo of recent value
     return p.topic;
   }
 
-  it('decodes topics that differ in one middle byte (same memo slot) each as itself', () => {
+  it('decodes topics that differ in one middle byte each as itself', () => {
     for (const topic of ['room/1/temp', 'room/2/temp', 'room/1/temp', 'rXom/1/temp']) {
       expect(topicOf(publishBytes(topic))).toBe(topic);
     }

@@ -44,6 +44,15 @@ export function allocPacket(byte1: number, rl: number): Buffer {
 }
 
 /**
+ * Gives `buf` (just returned by {@link allocPacket} and not handed out) back to the pool when an encode
+ * attempt gives up; returns undefined for the caller to pass on.
+ */
+export function releasePacket(buf: Buffer): undefined {
+  sharedPool.release(buf);
+  return undefined;
+}
+
+/**
  * Whole encoded size of a packet with Remaining Length `rl`.
  * @throws CodecError `ERR_PACKET_TOO_LARGE` (0x95) above the protocol maximum Remaining Length
  */

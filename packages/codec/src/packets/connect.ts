@@ -12,7 +12,10 @@ import { WILL_KIND } from '../packet-types.js';
 import { decodeProperties } from '../properties.js';
 import { propertiesLength, writeProperties } from '../property-encode.js';
 import type { Reader } from '../primitives/reader.js';
+import { asciiString } from '../primitives/ascii-string.js';
+import { writeAsciiString, writeAsciiTopic } from '../primitives/ascii-write.js';
 import {
+  asciiLength,
   binaryLength,
   checkBool,
   checkInt,
@@ -22,11 +25,10 @@ import {
   writeString,
   writeU16,
 } from '../primitives/writer.js';
-import { AsciiMemo, MEMO_MAX_LENGTH } from '../primitives/ascii-memo.js';
 import { decodeUtf8 } from '../primitives/utf8.js';
-import { hasWildcard } from '../topic.js';
+import { hasWildcard, isAsciiTopicBytes } from '../topic.js';
 import type { ConnectPacket, Properties, ProtocolVersion, QoS, Will } from '../types.js';
-import { allocPacket, expectEnd, rejectV4Properties, scratch } from './common.js';
+import { allocPacket, expectEnd, rejectV4Properties, releasePacket, scratch } from './common.js';
 
 const CONNECT = 1;
 
@@ -38,12 +40,6 @@ const WILL_FLAG = 0x04;
 const CLEAN = 0x02;
 const RESERVED = 0x01;
 
-/** Checked fields of the last CONNECT encoded, one slot per field (see {@link AsciiMemo}). */
-const memo = new AsciiMemo();
-const CLIENT_ID = 0;
-const WILL_TOPIC = 1;
-const USER_NAME = 2;
-
 function flagsError(message: string, rule: string): CodecError {
   return malformed('ERR_CONNECT_FLAGS', message, { rule });
 }
@@ -54,34 +50,23 @@ function willTopicError(): CodecError {
   });
 }
 
-/** Checked fields of recently decoded CONNECT packets (a reconnecting client sends the same ones). */
-const decodeMemo = new AsciiMemo();
-
 /**
- * Reads the UTF-8 string field `slot` (client id, will topic or user name) of a CONNECT payload: well-formed
- * without U+0000 [MQTT-1.5.4-1] [MQTT-1.5.4-2]; the will topic also a Topic Name, so not empty
- * [MQTT-4.7.3-1] and without wildcards [MQTT-3.3.2-2]. Bytes equal to those of the same field in a recent
- * CONNECT give back its (already checked) string.
+ * Reads the will topic: a Topic Name, so a well-formed UTF-8 string without U+0000 [MQTT-1.5.4-1]
+ * [MQTT-1.5.4-2], not empty [MQTT-4.7.3-1] and without wildcards [MQTT-3.3.2-2]. A pure-ASCII name is
+ * checked in one pass over its bytes; anything else takes the full checks in their usual order.
  */
-function readField(r: Reader, slot: number, field: string): string {
-  const len = r.u16(field);
+function readWillTopic(r: Reader): string {
+  const len = r.u16('will topic');
   const start = r.pos;
   const end = start + len;
-  if (end > r.end) throw truncated(field);
+  if (end > r.end) throw truncated('will topic');
   r.pos = end;
-  const isTopic = slot === WILL_TOPIC;
-  if (len === 0) {
-    if (isTopic) throw willTopicError();
-    return '';
-  }
+  if (len === 0) throw willTopicError();
   const buf = r.buf;
-  const known = decodeMemo.match(slot, buf, start, end);
-  if (known !== undefined) return known;
-  const value = decodeUtf8(buf, start, end, field);
-  if (isTopic && hasWildcard(value)) throw willTopicError();
-  // Pure ASCII (as many characters as bytes) and short: keep it.
-  if (value.length === len && len <= MEMO_MAX_LENGTH) decodeMemo.store(slot, value, buf, start);
-  return value;
+  if (isAsciiTopicBytes(buf, start, end)) return asciiString(buf, start, end);
+  const topic = decodeUtf8(buf, start, end, 'will topic');
+  if (hasWildcard(topic)) throw willTopicError();
+  return topic;
 }
 
 /** Reads the protocol name; the usual `00 04 "MQTT"` is recognised from its bytes without a new string. */
@@ -141,17 +126,17 @@ export function decodeConnect(r: Reader): ConnectPacket {
   if (properties !== undefined) checkAuthProperties(properties);
   // [MQTT-3.1.3-1] payload order: client id, will properties, will topic, will payload, user name, password.
   // [MQTT-3.1.3-3] [MQTT-3.1.3-4] the client identifier is present and a UTF-8 string (any length here).
-  const clientId = readField(r, CLIENT_ID, 'client identifier');
+  const clientId = r.utf8('client identifier');
   let will: Will | undefined;
   if (willFlag) {
     // [MQTT-3.1.2-9] will properties, topic and payload present.
     const willProperties = v5 ? decodeProperties(r, WILL_KIND) : undefined;
-    const topic = readField(r, WILL_TOPIC, 'will topic');
+    const topic = readWillTopic(r);
     const payload = r.binary('will payload');
     will = { topic, payload, qos: willQos as QoS, retain: willRetain, properties: willProperties };
   }
   // [MQTT-3.1.2-16] .. [MQTT-3.1.2-19]: user name and password present exactly when flagged.
-  const username = hasUsername ? readField(r, USER_NAME, 'user name') : undefined;
+  const username = hasUsername ? r.utf8('user name') : undefined;
   const password = hasPassword ? r.binary('password') : undefined;
   expectEnd(r, CONNECT);
   return {
@@ -180,8 +165,12 @@ function protocolName(version: ProtocolVersion): string {
   return version === 3 ? 'MQIsdp' : 'MQTT';
 }
 
-/** Validates a CONNECT object and returns its Remaining Length. */
-export function connectLength(p: ConnectPacket): number {
+/**
+ * Validates a CONNECT object and returns its Remaining Length. With `ascii` (the fast path of
+ * {@link encodeConnect}) the client identifier, will topic and user name are sized as if they were pure ASCII
+ * and are checked when they are written.
+ */
+export function connectLength(p: ConnectPacket, ascii = false): number {
   const version = p.protocolVersion;
   if (version !== 3 && version !== 4 && version !== 5) {
     throw new CodecError(
@@ -204,9 +193,7 @@ export function connectLength(p: ConnectPacket): number {
   } else {
     rejectV4Properties(p.properties, CONNECT);
   }
-  // Fields equal to those of the last CONNECT encoded (a reconnecting client) skip the checks.
-  let clientIdLength = memo.lengthOf(CLIENT_ID, p.clientId);
-  if (clientIdLength < 0) clientIdLength = stringLength(p.clientId, 'clientId');
+  const clientIdLength = ascii ? asciiLength(p.clientId, 'clientId') : stringLength(p.clientId, 'clientId');
   scratch.clientId = clientIdLength;
   n += 2 + clientIdLength;
   const will = p.will;
@@ -215,12 +202,9 @@ export function connectLength(p: ConnectPacket): number {
     const qos = will.qos;
     if (qos !== 0 && qos !== 1 && qos !== 2) throw malformed('ERR_INVALID_QOS', 'will qos must be 0, 1 or 2', { qos });
     checkBool(will.retain, 'will.retain');
-    let topicLen = memo.lengthOf(WILL_TOPIC, will.topic);
-    if (topicLen < 0) {
-      // The will topic is a Topic Name: a non-empty UTF-8 string without wildcards.
-      topicLen = stringLength(will.topic, 'will.topic', true);
-      if (topicLen === 0) throw willTopicError();
-    }
+    // The will topic is a Topic Name: a non-empty UTF-8 string without wildcards.
+    const topicLen = ascii ? asciiLength(will.topic, 'will.topic') : stringLength(will.topic, 'will.topic', true);
+    if (topicLen === 0) throw willTopicError();
     scratch.topic = topicLen;
     n += 2 + topicLen + 2 + binaryLength(will.payload, 'will.payload');
     if (v5) {
@@ -232,8 +216,7 @@ export function connectLength(p: ConnectPacket): number {
     }
   }
   if (p.username !== undefined) {
-    let usernameLength = memo.lengthOf(USER_NAME, p.username);
-    if (usernameLength < 0) usernameLength = stringLength(p.username, 'username');
+    const usernameLength = ascii ? asciiLength(p.username, 'username') : stringLength(p.username, 'username');
     scratch.username = usernameLength;
     n += 2 + usernameLength;
   }
@@ -245,9 +228,24 @@ export function connectLength(p: ConnectPacket): number {
   return n;
 }
 
-/** Encodes a CONNECT (with its own protocol level) into a pooled Buffer. */
+/**
+ * Encodes a CONNECT (with its own protocol level) into a pooled Buffer: first on the ASCII fast path (see
+ * `primitives/ascii-write.ts`), then, when that gives up, on the checked path, which throws the first
+ * problem in its usual order.
+ */
 export function encodeConnect(p: ConnectPacket): Buffer {
-  const rl = connectLength(p);
+  try {
+    const buf = writeConnect(p, true);
+    if (buf !== undefined) return buf;
+  } catch {
+    // The checked path below reports it.
+  }
+  return writeConnect(p, false)!;
+}
+
+/** Sizes and writes a CONNECT; undefined when the ASCII fast path (`ascii`) meets a string it cannot take. */
+function writeConnect(p: ConnectPacket, ascii: boolean): Buffer | undefined {
+  const rl = connectLength(p, ascii);
   const version = p.protocolVersion;
   const v5 = version === 5;
   const buf = allocPacket(0x10, rl);
@@ -264,13 +262,30 @@ export function encodeConnect(p: ConnectPacket): Buffer {
   buf[pos++] = flags;
   pos = writeU16(buf, pos, p.keepalive);
   if (v5) pos = writeProperties(buf, pos, p.properties, scratch.props);
-  pos = memo.writeString(buf, pos, CLIENT_ID, p.clientId, scratch.clientId);
+  if (ascii) {
+    pos = writeAsciiString(buf, pos, p.clientId);
+    if (pos < 0) return releasePacket(buf);
+  } else {
+    pos = writeString(buf, pos, p.clientId, scratch.clientId);
+  }
   if (will !== undefined) {
     if (v5) pos = writeProperties(buf, pos, will.properties, scratch.willProps, true);
-    pos = memo.writeString(buf, pos, WILL_TOPIC, will.topic, scratch.topic);
+    if (ascii) {
+      pos = writeAsciiTopic(buf, pos, will.topic);
+      if (pos < 0) return releasePacket(buf);
+    } else {
+      pos = writeString(buf, pos, will.topic, scratch.topic);
+    }
     pos = writeBinary(buf, pos, will.payload);
   }
-  if (p.username !== undefined) pos = memo.writeString(buf, pos, USER_NAME, p.username, scratch.username);
+  if (p.username !== undefined) {
+    if (ascii) {
+      pos = writeAsciiString(buf, pos, p.username);
+      if (pos < 0) return releasePacket(buf);
+    } else {
+      pos = writeString(buf, pos, p.username, scratch.username);
+    }
+  }
   if (p.password !== undefined) writeBinary(buf, pos, p.password);
   return buf;
 }

@@ -10,13 +10,14 @@ import { CodecError, CodecReasonCode } from '../errors.js';
 import { invalidField, malformed, protocolError, truncated } from '../fail.js';
 import { decodeProperties } from '../properties.js';
 import { propertiesLength, writeProperties } from '../property-encode.js';
-import { AsciiMemo, MEMO_MAX_LENGTH, MEMO_SLOTS } from '../primitives/ascii-memo.js';
+import { asciiString } from '../primitives/ascii-string.js';
+import { writeAsciiTopic } from '../primitives/ascii-write.js';
 import type { Reader } from '../primitives/reader.js';
-import { asciiString, decodeUtf8 } from '../primitives/utf8.js';
-import { checkBool, stringLength, varintSize, writeU16 } from '../primitives/writer.js';
-import { hasWildcard } from '../topic.js';
+import { decodeUtf8 } from '../primitives/utf8.js';
+import { asciiLength, checkBool, stringLength, varintSize, writeString, writeU16 } from '../primitives/writer.js';
+import { hasWildcard, isAsciiTopicBytes } from '../topic.js';
 import type { PublishPacket, QoS } from '../types.js';
-import { allocPacket, checkPacketId, decodePacketId, rejectV4Properties, scratch } from './common.js';
+import { allocPacket, checkPacketId, decodePacketId, rejectV4Properties, releasePacket, scratch } from './common.js';
 
 const PUBLISH = 3;
 
@@ -36,16 +37,6 @@ function wildcardTopicError(): CodecError {
   });
 }
 
-const PLUS = 0x2b;
-const HASH = 0x23;
-
-/**
- * Recently decoded topic names. Messages often arrive on the same few topics, so equal bytes give back the
- * same (already checked) string without a scan or a new string. The slot depends on the length and the
- * last byte, so topics that differ only in a trailing counter get different slots.
- */
-const topicMemo = new AsciiMemo();
-
 /**
  * Reads the Topic Name: a UTF-8 string [MQTT-3.3.2-1], well-formed without U+0000 [MQTT-1.5.4-1]
  * [MQTT-1.5.4-2] and without wildcards [MQTT-3.3.2-2]. A pure-ASCII name is checked in one pass over its
@@ -59,20 +50,7 @@ function readTopic(r: Reader): string {
   r.pos = end;
   if (len === 0) return '';
   const buf = r.buf;
-  const slot = (len + buf[end - 1]! * 7) & (MEMO_SLOTS - 1);
-  const known = topicMemo.match(slot, buf, start, end);
-  if (known !== undefined) return known;
-  let i = start;
-  while (i < end) {
-    const b = buf[i]!;
-    if (b === 0 || b >= 0x80 || b === PLUS || b === HASH) break;
-    i++;
-  }
-  if (i === end) {
-    const topic = asciiString(buf, start, end);
-    if (len <= MEMO_MAX_LENGTH) topicMemo.store(slot, topic, buf, start);
-    return topic;
-  }
+  if (isAsciiTopicBytes(buf, start, end)) return asciiString(buf, start, end);
   const topic = decodeUtf8(buf, start, end, 'topic');
   if (hasWildcard(topic)) throw wildcardTopicError();
   return topic;
@@ -104,17 +82,12 @@ export function decodePublish(r: Reader, flags: number, v5: boolean): PublishPac
   };
 }
 
-/** The last topic that passed validation and its UTF-8 length (strings are immutable, so this is safe). */
-let lastTopic = '';
-let lastTopicLength = 0;
-/** Bytes of a recently encoded (pure-ASCII) topic, copied in one step when the topic repeats. */
-const topicBytes = new AsciiMemo();
-
 /**
  * Validates a PUBLISH object and returns its Remaining Length. `packetId` is ignored at QoS 0 (never
- * written [MQTT-2.2.1-2]).
+ * written [MQTT-2.2.1-2]). With `ascii` (the fast path of {@link encodePublish}) the topic is sized as if it
+ * were pure ASCII and is checked when it is written.
  */
-export function publishLength(p: PublishPacket, v5: boolean): number {
+export function publishLength(p: PublishPacket, v5: boolean, ascii = false): number {
   const qos = p.qos;
   // [MQTT-3.3.1-4] QoS 3 (or anything else) is not a QoS.
   if (qos !== 0 && qos !== 1 && qos !== 2) {
@@ -125,16 +98,8 @@ export function publishLength(p: PublishPacket, v5: boolean): number {
     throw protocolError('ERR_PROTOCOL_ERROR', 'dup must be false on a QoS 0 PUBLISH', { rule: 'MQTT-3.3.1-2' });
   }
   checkBool(p.retain, 'retain');
-  // [MQTT-3.3.2-2] no wildcards. Publishers tend to reuse a topic: a one-entry memo skips the scan.
-  const topic = p.topic;
-  let topicLen: number;
-  if (topic === lastTopic) {
-    topicLen = lastTopicLength;
-  } else {
-    topicLen = stringLength(topic, 'topic', true);
-    lastTopic = topic;
-    lastTopicLength = topicLen;
-  }
+  // [MQTT-3.3.2-1] a UTF-8 string; [MQTT-3.3.2-2] no wildcards.
+  const topicLen = ascii ? asciiLength(p.topic, 'topic') : stringLength(p.topic, 'topic', true);
   scratch.topic = topicLen;
   let n = 2 + topicLen;
   if (qos !== 0) {
@@ -157,12 +122,33 @@ export function publishLength(p: PublishPacket, v5: boolean): number {
   return n + payload.length;
 }
 
-/** Encodes a PUBLISH into a pooled Buffer. */
+/**
+ * Encodes a PUBLISH into a pooled Buffer: first on the ASCII fast path (see `primitives/ascii-write.ts`),
+ * then, when that gives up (a non-ASCII or invalid topic, or any invalid field), on the checked path, which
+ * throws the first problem in its usual order.
+ */
 export function encodePublish(p: PublishPacket, v5: boolean): Buffer {
-  const rl = publishLength(p, v5);
+  try {
+    const buf = writePublish(p, v5, true);
+    if (buf !== undefined) return buf;
+  } catch {
+    // The checked path below reports it.
+  }
+  return writePublish(p, v5, false)!;
+}
+
+/** Sizes and writes a PUBLISH; undefined when the ASCII fast path (`ascii`) meets a string it cannot take. */
+function writePublish(p: PublishPacket, v5: boolean, ascii: boolean): Buffer | undefined {
+  const rl = publishLength(p, v5, ascii);
   const qos = p.qos;
   const buf = allocPacket(0x30 | (p.dup === true ? 8 : 0) | (qos << 1) | (p.retain === true ? 1 : 0), rl);
-  let pos = topicBytes.writeString(buf, buf.length - rl, 0, p.topic, scratch.topic);
+  let pos = buf.length - rl;
+  if (ascii) {
+    pos = writeAsciiTopic(buf, pos, p.topic);
+    if (pos < 0) return releasePacket(buf);
+  } else {
+    pos = writeString(buf, pos, p.topic, scratch.topic);
+  }
   if (qos !== 0) pos = writeU16(buf, pos, p.packetId!);
   if (v5) {
     const pl = scratch.props;

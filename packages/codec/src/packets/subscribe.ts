@@ -13,12 +13,13 @@ import { invalidField, malformed, protocolError, truncated } from '../fail.js';
 import { decodeProperties } from '../properties.js';
 import { propertiesLength, writeProperties } from '../property-encode.js';
 import type { Reader } from '../primitives/reader.js';
-import { AsciiMemo, MEMO_MAX_LENGTH, MEMO_SLOTS } from '../primitives/ascii-memo.js';
-import { asciiString, decodeUtf8 } from '../primitives/utf8.js';
-import { checkBool, stringLength, varintSize, writeString, writeU16 } from '../primitives/writer.js';
+import { asciiString } from '../primitives/ascii-string.js';
+import { writeAsciiFilter } from '../primitives/ascii-write.js';
+import { decodeUtf8 } from '../primitives/utf8.js';
+import { checkBool, FIELD_MAX, stringLength, varintSize, writeString, writeU16 } from '../primitives/writer.js';
 import { asciiFilterLength, filterStructureProblem, isAsciiFilterBytes, isSharedSubscription } from '../topic.js';
 import type { QoS, SubscribePacket, Subscription } from '../types.js';
-import { allocPacket, checkPacketId, decodePacketId, rejectV4Properties, scratch } from './common.js';
+import { allocPacket, checkPacketId, decodePacketId, rejectV4Properties, releasePacket, scratch } from './common.js';
 
 const SUBSCRIBE = 8;
 
@@ -39,34 +40,20 @@ function optionsError(message: string, reasonCode: number, rule: string): CodecE
   return new CodecError('ERR_SUBSCRIPTION_OPTIONS', message, reasonCode, { rule });
 }
 
-/** Filters of recently decoded SUBSCRIBE / UNSUBSCRIBE packets, by position in the packet. */
-const decodeMemo = new AsciiMemo();
-/** Filters of recently encoded SUBSCRIBE / UNSUBSCRIBE packets, by position in the packet. */
-const encodeMemo = new AsciiMemo();
-
 /**
- * Reads topic filter number `index` of a packet (Two Byte length, UTF-8 bytes) and checks it: well-formed
- * UTF-8 without U+0000 [MQTT-1.5.4-1] [MQTT-1.5.4-2], then the filter structure (wildcards, shared
- * subscriptions when `shared`). Bytes equal to those of the filter at the same position in a recent packet
- * give that (already checked) string back; a pure-ASCII filter is checked in a single pass over its bytes;
- * anything else takes the full checks.
+ * Reads a topic filter (Two Byte length, UTF-8 bytes) and checks it: well-formed UTF-8 without U+0000
+ * [MQTT-1.5.4-1] [MQTT-1.5.4-2], then the filter structure (wildcards [MQTT-4.7.1-1] [MQTT-4.7.1-2], shared
+ * subscriptions [MQTT-4.8.2-1] [MQTT-4.8.2-2] when `shared`). A pure-ASCII filter is checked in a single pass
+ * over its bytes; anything else takes the full checks.
  */
-export function readFilter(r: Reader, shared: boolean, index: number): string {
+export function readFilter(r: Reader, shared: boolean): string {
   const len = r.u16('topic filter');
   const start = r.pos;
   const end = start + len;
   if (end > r.end) throw truncated('topic filter');
   r.pos = end;
   const buf = r.buf;
-  if (index < MEMO_SLOTS) {
-    const known = decodeMemo.match(index, buf, start, end);
-    if (known !== undefined) return known;
-  }
-  if (isAsciiFilterBytes(buf, start, end)) {
-    const filter = asciiString(buf, start, end);
-    if (index < MEMO_SLOTS && len <= MEMO_MAX_LENGTH) decodeMemo.store(index, filter, buf, start);
-    return filter;
-  }
+  if (isAsciiFilterBytes(buf, start, end)) return asciiString(buf, start, end);
   const filter = len === 0 ? '' : decodeUtf8(buf, start, end, 'topic filter');
   const problem = filterStructureProblem(filter, shared);
   if (problem !== undefined) throw filterError(filter, problem);
@@ -80,7 +67,7 @@ export function decodeSubscribe(r: Reader, v5: boolean): SubscribePacket {
   const subscriptions: Subscription[] = [];
   while (r.pos < r.end) {
     // [MQTT-3.8.3-1] topic filters are UTF-8 strings.
-    const topicFilter = readFilter(r, v5, subscriptions.length);
+    const topicFilter = readFilter(r, v5);
     const options = r.u8('subscription options');
     const qos = options & 3;
     if (qos === 3) throw malformed('ERR_INVALID_QOS', 'subscription QoS 3', { topicFilter });
@@ -124,62 +111,17 @@ export function decodeSubscribe(r: Reader, v5: boolean): SubscribePacket {
  */
 export const filterLengths: number[] = [];
 const optionBytes: number[] = [];
-/** Bit `i` set: filter `i` of the packet being encoded is the string in slot `i` of the encode memo. */
-let memoHits = 0;
-/** Bit `i` set: filter `i` passed the ASCII fast path, so the writer may store it in the encode memo. */
-let memoStores = 0;
-
-/** Starts the filter bookkeeping of a SUBSCRIBE / UNSUBSCRIBE length computation. */
-export function beginFilters(): void {
-  memoHits = 0;
-  memoStores = 0;
-}
 
 /**
- * Validates filter number `index` of the packet being encoded and returns its byte length, using and
- * preparing the encode memo. Call {@link beginFilters} first and {@link writeFilter} to write it.
+ * Validates an encode-side topic filter and returns its byte length. With `ascii` (the encoders' fast path)
+ * a string is sized as if it were pure ASCII and is checked when it is written ({@link writeAsciiFilter}).
  */
-export function sizeFilter(filter: unknown, index: number, v5: boolean): number {
-  if (typeof filter === 'string' && index < MEMO_SLOTS) {
-    const known = encodeMemo.lengthOf(index, filter);
-    if (known >= 0) {
-      memoHits |= 1 << index;
-      return known;
-    }
-    // One pass for the common pure-ASCII filter; everything else gets the full checks.
-    const ascii = asciiFilterLength(filter);
-    if (ascii >= 0) {
-      if (ascii <= MEMO_MAX_LENGTH) memoStores |= 1 << index;
-      return ascii;
-    }
-    return checkedFilterLength(filter, v5);
-  }
-  return filterLength(filter, v5);
-}
-
-/** Writes filter number `index` (sized by {@link sizeFilter}) with its Two Byte length. */
-export function writeFilter(buf: Buffer, pos: number, filter: string, index: number, byteLength: number): number {
-  if (index < MEMO_SLOTS) {
-    const bit = 1 << index;
-    if ((memoHits & bit) !== 0) {
-      buf[pos] = byteLength >>> 8;
-      buf[pos + 1] = byteLength & 0xff;
-      buf.set(encodeMemo.bytesOf(index), pos + 2);
-      return pos + 2 + byteLength;
-    }
-    const next = writeString(buf, pos, filter, byteLength);
-    if ((memoStores & bit) !== 0) encodeMemo.offer(index, filter, buf, pos + 2);
-    return next;
-  }
-  return writeString(buf, pos, filter, byteLength);
-}
-
-/** Validates an encode-side topic filter and returns its byte length. */
-function filterLength(filter: unknown, v5: boolean): number {
+export function filterLength(filter: unknown, v5: boolean, ascii: boolean): number {
   if (typeof filter === 'string') {
+    if (ascii && filter.length <= FIELD_MAX) return filter.length;
     // One pass for the common pure-ASCII filter; everything else gets the full checks.
-    const ascii = asciiFilterLength(filter);
-    if (ascii >= 0) return ascii;
+    const n = asciiFilterLength(filter);
+    if (n >= 0) return n;
   }
   return checkedFilterLength(filter, v5);
 }
@@ -215,8 +157,11 @@ function subscriptionOptions(s: Subscription, v5: boolean): number {
   return qos | (noLocal ? 4 : 0) | (rap ? 8 : 0) | (rh << 4);
 }
 
-/** Validates a SUBSCRIBE object and returns its Remaining Length. */
-export function subscribeLength(p: SubscribePacket, v5: boolean): number {
+/**
+ * Validates a SUBSCRIBE object and returns its Remaining Length (with `ascii`, sizes the filters for the fast
+ * path of {@link encodeSubscribe}).
+ */
+export function subscribeLength(p: SubscribePacket, v5: boolean, ascii = false): number {
   checkPacketId(p.packetId, SUBSCRIBE);
   let n = 2;
   if (v5) {
@@ -230,11 +175,10 @@ export function subscribeLength(p: SubscribePacket, v5: boolean): number {
   if (!Array.isArray(subs)) throw invalidField('subscriptions', 'an array');
   if (subs.length === 0) throw emptyError('subscribe', 'MQTT-3.8.3-2');
   const count = subs.length;
-  beginFilters();
   for (let i = 0; i < count; i++) {
     const s = subs[i];
     if (typeof s !== 'object' || s === null) throw invalidField('subscriptions[]', 'an object');
-    const len = sizeFilter(s.topicFilter, i, v5);
+    const len = filterLength(s.topicFilter, v5, ascii);
     filterLengths[i] = len;
     optionBytes[i] = subscriptionOptions(s, v5);
     n += 3 + len;
@@ -242,16 +186,37 @@ export function subscribeLength(p: SubscribePacket, v5: boolean): number {
   return n;
 }
 
-/** Encodes a SUBSCRIBE into a pooled Buffer. */
+/**
+ * Encodes a SUBSCRIBE into a pooled Buffer: first on the ASCII fast path (see `primitives/ascii-write.ts`),
+ * then, when that gives up (a non-ASCII, shared or invalid filter, or any invalid field), on the checked
+ * path, which throws the first problem in its usual order.
+ */
 export function encodeSubscribe(p: SubscribePacket, v5: boolean): Buffer {
-  const rl = subscribeLength(p, v5);
+  try {
+    const buf = writeSubscribe(p, v5, true);
+    if (buf !== undefined) return buf;
+  } catch {
+    // The checked path below reports it.
+  }
+  return writeSubscribe(p, v5, false)!;
+}
+
+/** Sizes and writes a SUBSCRIBE; undefined when the ASCII fast path (`ascii`) meets a filter it cannot take. */
+function writeSubscribe(p: SubscribePacket, v5: boolean, ascii: boolean): Buffer | undefined {
+  const rl = subscribeLength(p, v5, ascii);
   const buf = allocPacket(0x82, rl);
   let pos = writeU16(buf, buf.length - rl, p.packetId);
   if (v5) pos = writeProperties(buf, pos, p.properties, scratch.props);
   const subs = p.subscriptions;
   const count = subs.length;
   for (let i = 0; i < count; i++) {
-    pos = writeFilter(buf, pos, subs[i]!.topicFilter, i, filterLengths[i]!);
+    const filter = subs[i]!.topicFilter;
+    if (ascii) {
+      pos = writeAsciiFilter(buf, pos, filter);
+      if (pos < 0) return releasePacket(buf);
+    } else {
+      pos = writeString(buf, pos, filter, filterLengths[i]!);
+    }
     buf[pos++] = optionBytes[i]!;
   }
   return buf;

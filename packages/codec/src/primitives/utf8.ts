@@ -7,16 +7,15 @@
  * @module
  */
 import { malformed } from '../fail.js';
+import { asciiString } from './ascii-string.js';
 
 /** Undocumented but long-standing Buffer fast paths (present in every supported Node release). */
 interface FastBuffer extends Buffer {
-  latin1Slice(start: number, end: number): string;
   latin1Write(value: string, offset: number, length?: number): number;
   utf8Write(value: string, offset: number, length?: number): number;
 }
 
-const hasFastSlices =
-  typeof (Buffer.prototype as Partial<FastBuffer>).latin1Slice === 'function' &&
+const hasFastWrites =
   typeof (Buffer.prototype as Partial<FastBuffer>).latin1Write === 'function' &&
   typeof (Buffer.prototype as Partial<FastBuffer>).utf8Write === 'function';
 
@@ -25,7 +24,7 @@ const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /**
  * Decodes `buf[start, end)` as an MQTT UTF-8 string. Pure-ASCII input (the common case) takes a byte loop
- * and one latin1 slice; anything else is validated by a fatal `TextDecoder`.
+ * and {@link asciiString}; anything else is validated by a fatal `TextDecoder`.
  * @throws CodecError `ERR_INVALID_UTF8` (0x81)
  */
 export function decodeUtf8(buf: Buffer, start: number, end: number, field: string): string {
@@ -38,11 +37,6 @@ export function decodeUtf8(buf: Buffer, start: number, end: number, field: strin
   }
   if (i === end) return asciiString(buf, start, end);
   return decodeUtf8Slow(buf, start, end, i, field);
-}
-
-/** The string of `buf[start, end)`, which the caller has checked to be ASCII (no validation here). */
-export function asciiString(buf: Buffer, start: number, end: number): string {
-  return hasFastSlices ? (buf as FastBuffer).latin1Slice(start, end) : buf.toString('latin1', start, end);
 }
 
 function decodeUtf8Slow(buf: Buffer, start: number, end: number, from: number, field: string): string {
@@ -106,7 +100,7 @@ export function writeUtf8Bytes(buf: Buffer, pos: number, str: string, byteLength
       for (let i = 0; i < byteLength; i++) buf[pos + i] = str.charCodeAt(i);
       return byteLength;
     }
-    return hasFastSlices ? (buf as FastBuffer).latin1Write(str, pos, byteLength) : buf.write(str, pos, byteLength, 'latin1');
+    return hasFastWrites ? (buf as FastBuffer).latin1Write(str, pos, byteLength) : buf.write(str, pos, byteLength, 'latin1');
   }
-  return hasFastSlices ? (buf as FastBuffer).utf8Write(str, pos, byteLength) : buf.write(str, pos, byteLength, 'utf8');
+  return hasFastWrites ? (buf as FastBuffer).utf8Write(str, pos, byteLength) : buf.write(str, pos, byteLength, 'utf8');
 }

@@ -74,6 +74,16 @@ export function stringLength(
   throw new CodecError(wildcardCode, `${field} must not contain wildcards`, wildcardReason, { field });
 }
 
+/**
+ * Size of a string field on the encoder's ASCII fast path (see `ascii-write.ts`): the `length` of a string of
+ * at most 65,535 characters, which is its UTF-8 length when it is pure ASCII, as its writer then checks.
+ * Anything else throws {@link stringLength}'s error (the encoder then redoes the packet on its checked path).
+ */
+export function asciiLength(value: unknown, field: string): number {
+  if (typeof value === 'string' && value.length <= FIELD_MAX) return value.length;
+  return stringLength(value, field);
+}
+
 /** Writes a UTF-8 string with its Two Byte length; `byteLength` comes from {@link stringLength}. */
 export function writeString(buf: Buffer, pos: number, value: string, byteLength: number): number {
   buf[pos] = byteLength >>> 8;
