@@ -1,7 +1,7 @@
 /**
- * `mqttx`: the MQTT session manager. This entry holds the foundations the manager is built on (structured
- * errors, the event bus, metrics and their Prometheus export); the session manager, routing and forwarders
- * join it as they land. The prom-client bridge is the separate entry `mqttx/prom-client`.
+ * `mqttx`: the MQTT session manager: named sessions over `@mqttx/client` with background connects,
+ * lifecycle events, routing, forwarders, structured errors and metrics with a Prometheus export. The
+ * prom-client bridge is the separate entry `mqttx/prom-client`.
  * @packageDocumentation
  */
 export {
@@ -40,3 +40,67 @@ export {
   type ManagerEventType,
 } from './events.js';
 export * from './metrics/index.js';
+export { SessionManager, type ManagerLogger, type SessionManagerOptions } from './manager.js';
+export {
+  Session,
+  type SessionPublishOptions,
+  type SessionStatusInfo,
+  type TimerScheduler,
+} from './session/session.js';
+export {
+  SessionBuilder,
+  quickConnect,
+  secureConnect,
+  sessionBuilder,
+  type ReconnectPolicy,
+  type SessionTimeouts,
+} from './session/builder.js';
+export { SessionMessage, type MessageChanges, type MessageHandler, type QoS } from './session/message.js';
+export {
+  SESSION_NEVER_EXPIRES,
+  resolveSessionOptions,
+  type ConnectProps,
+  type FileStorageOptions,
+  type MemoryStorageOptions,
+  type PerformanceOptions,
+  type RedisStorageOptions,
+  type ResolvedSessionOptions,
+  type SessionOptions,
+  type SessionTlsOptions,
+  type SessionWillOptions,
+  type StorageOptions,
+  type TopicOptions,
+} from './session/options.js';
+export { DEFAULT_BUFFER_SIZE, OVERFLOW_POLICIES, type OverflowPolicy } from './routing/mailbox.js';
+export {
+  Listener,
+  Route,
+  resolveRouteOptions,
+  type ResolvedRouteOptions,
+  type RouteFilter,
+  type RouteOptions,
+  type RouteTransform,
+} from './routing/route.js';
+export {
+  DEFAULT_FORWARDER_BUFFER,
+  DEFAULT_MAX_HOPS,
+  resolveForwarderConfig,
+  type DropPolicy,
+  type ForwardFilter,
+  type ForwardTransform,
+  type ForwarderConfig,
+  type ResolvedForwarderConfig,
+} from './forward/config.js';
+export { Forwarder, type ForwarderHost } from './forward/forwarder.js';
+export { ForwarderBuilder, ForwarderManager, forwarderBuilder } from './forward/manager.js';
+export { TopicMapper } from './forward/mapping.js';
+export { HOPS_PROPERTY, parseEnvelope, type Envelope } from './forward/metadata.js';
+// What users need from the client, so `mqttx` alone is enough.
+export {
+  MqttClient,
+  type ClientOptions,
+  type Message,
+  type PublishOptions,
+  type PublishPromise,
+  type SubscriptionGrant,
+} from '@mqttx/client';

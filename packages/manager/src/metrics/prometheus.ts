@@ -13,7 +13,7 @@ import {
   metricName,
   type Family,
 } from './families.js';
-import type { ForwarderMetricsSnapshot, MetricsSnapshot } from './types.js';
+import type { ForwarderMetricsSnapshot, MetricsSnapshot, SessionMetricsSnapshot } from './types.js';
 
 /** `Content-Type` of the text exposition format 0.0.4. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -58,6 +58,17 @@ export class PrometheusExporter {
     this.prefix = prefix;
   }
 
+  /**
+   * Formats only the session families of `sessions` (what `session.prometheusMetrics()` returns), as
+   * exposition text ending with a line feed.
+   */
+  exportSessions(sessions: readonly SessionMetricsSnapshot[]): string {
+    const out: string[] = [];
+    this.sessionFamilies(out, sessions);
+    out.push('');
+    return out.join('\n');
+  }
+
   /** Formats `metrics` as exposition text ending with a line feed. */
   export(metrics: MetricsSnapshot): string {
     const out: string[] = [];
@@ -68,14 +79,7 @@ export class PrometheusExporter {
       out.push(`${name} ${formatValue(family.value(metrics.manager))}`);
     }
 
-    const sessions = metrics.sessions;
-    const sessionLabels = sessions.map((s) => `{session="${escapeLabelValue(s.name)}"}`);
-    for (const family of SESSION_FAMILIES) {
-      const name = header(out, prefix, family);
-      for (let i = 0; i < sessions.length; i++) {
-        out.push(`${name}${sessionLabels[i]} ${formatValue(family.value(sessions[i]!))}`);
-      }
-    }
+    this.sessionFamilies(out, metrics.sessions);
 
     const forwarders = metrics.forwarders;
     const forwarderLabels = forwarders.map((f) => `forwarder="${escapeLabelValue(f.name)}"`);
@@ -98,6 +102,17 @@ export class PrometheusExporter {
 
     out.push('');
     return out.join('\n');
+  }
+
+  /** Pushes the session families. */
+  private sessionFamilies(out: string[], sessions: readonly SessionMetricsSnapshot[]): void {
+    const sessionLabels = sessions.map((s) => `{session="${escapeLabelValue(s.name)}"}`);
+    for (const family of SESSION_FAMILIES) {
+      const name = header(out, this.prefix, family);
+      for (let i = 0; i < sessions.length; i++) {
+        out.push(`${name}${sessionLabels[i]} ${formatValue(family.value(sessions[i]!))}`);
+      }
+    }
   }
 }
 

@@ -17,12 +17,11 @@ export const RATE_WINDOW_SECONDS = 10;
  * the window is ignored.
  */
 export class RateTracker {
-  /** Second (floor of `now / 1000`) each slot currently counts for; -1 when never used. */
-  private readonly seconds: Float64Array;
-  /** Message count per slot. */
-  private readonly messages: Float64Array;
-  /** Byte count per slot. */
-  private readonly bytes: Float64Array;
+  /**
+   * The ring, allocated on the first record (an idle tracker costs no buffer): for slot `i`, `[3i]` is the
+   * second (floor of `now / 1000`) it counts for, `[3i + 1]` its messages, `[3i + 2]` its bytes.
+   */
+  private slots: Float64Array | undefined;
   /** Time the tracker started, ms; rates of a younger tracker are averaged over its age (at least 1 s). */
   readonly startedAt: number;
   /** Messages recorded since start. */
@@ -32,9 +31,7 @@ export class RateTracker {
 
   /** @param startedAt - the caller's clock at creation, ms */
   constructor(startedAt: number) {
-    this.seconds = new Float64Array(RATE_WINDOW_SECONDS).fill(-1);
-    this.messages = new Float64Array(RATE_WINDOW_SECONDS);
-    this.bytes = new Float64Array(RATE_WINDOW_SECONDS);
+    this.slots = undefined;
     this.startedAt = startedAt;
     this.totalMessages = 0;
     this.totalBytes = 0;
@@ -51,27 +48,32 @@ export class RateTracker {
     this.totalBytes += bytes;
     const second = Math.floor(now / 1000);
     const slot = second % RATE_WINDOW_SECONDS;
-    const index = slot < 0 ? slot + RATE_WINDOW_SECONDS : slot;
-    const held = this.seconds[index]!;
+    const at = (slot < 0 ? slot + RATE_WINDOW_SECONDS : slot) * 3;
+    let slots = this.slots;
+    if (slots === undefined) {
+      slots = this.slots = new Float64Array(RATE_WINDOW_SECONDS * 3);
+      for (let i = 0; i < slots.length; i += 3) slots[i] = -1;
+    }
+    const held = slots[at]!;
     if (held !== second) {
       if (held > second) return; // older than the window: the slot already counts a newer second
-      this.seconds[index] = second;
-      this.messages[index] = messages;
-      this.bytes[index] = bytes;
+      slots[at] = second;
+      slots[at + 1] = messages;
+      slots[at + 2] = bytes;
       return;
     }
-    this.messages[index]! += messages;
-    this.bytes[index]! += bytes;
+    slots[at + 1]! += messages;
+    slots[at + 2]! += bytes;
   }
 
   /** Messages per second over the window ending at `now` (see {@link RateTracker.windowSeconds}). */
   messageRate(now: number): number {
-    return this.sum(this.messages, now) / this.windowSeconds(now);
+    return this.sum(1, now) / this.windowSeconds(now);
   }
 
   /** Bytes per second over the window ending at `now`. */
   bytesRate(now: number): number {
-    return this.sum(this.bytes, now) / this.windowSeconds(now);
+    return this.sum(2, now) / this.windowSeconds(now);
   }
 
   /** Messages per second since start (the age counts as at least one second). */
@@ -93,14 +95,16 @@ export class RateTracker {
     return age < RATE_WINDOW_SECONDS ? age : RATE_WINDOW_SECONDS;
   }
 
-  /** Sum of the slots whose second lies in the window ending at `now`. */
-  private sum(values: Float64Array, now: number): number {
+  /** Sum of field `field` (1 messages, 2 bytes) of the slots whose second lies in the window ending at `now`. */
+  private sum(field: 1 | 2, now: number): number {
+    const slots = this.slots;
+    if (slots === undefined) return 0;
     const current = Math.floor(now / 1000);
     const oldest = current - RATE_WINDOW_SECONDS + 1;
     let total = 0;
-    for (let i = 0; i < RATE_WINDOW_SECONDS; i++) {
-      const second = this.seconds[i]!;
-      if (second >= oldest && second <= current) total += values[i]!;
+    for (let i = 0; i < slots.length; i += 3) {
+      const second = slots[i]!;
+      if (second >= oldest && second <= current) total += slots[i + field]!;
     }
     return total;
   }
