@@ -1,111 +1,45 @@
 #!/usr/bin/env node
 /**
- * `npm start`: the demo on an embedded broker.
+ * `npm start`: the mqttx demo, on the SessionManager of the built `mqttx` package (packages/manager/dist,
+ * built by `npm install` through the root `prepare` script, or by `npm run build`).
  *
- * Until the client and the session manager land (see the open issues), the demo drives the wire directly with
- * the packages that exist: the testkit broker as the embedded default broker, `@mqttx/transport` connections
- * and `@mqttx/codec` packets. Two sensor sessions publish QoS 1 readings, a storage session subscribes to
- * `sensors/#`, and the run ends with a summary of what flowed.
+ * An embedded testkit broker, three sessions (sensor-1 and sensor-2 publish QoS 1 readings, storage
+ * receives), a forwarder sensors/+/temperature -> storage/{1}/temp with metadata, a listener counting what
+ * storage receives, the live status (plain lines when not on a terminal) and /metrics on a free port; it runs
+ * for --duration seconds (default 10) or until Ctrl-C and ends with a summary of what flowed.
  *
- *   npm start                                   # embedded broker, 3 s
- *   npm start -- --broker mqtt://host:1883      # the same against a real broker
- *   npm start -- --duration 10                  # seconds
+ *   npm start                                   # embedded broker, 10 s
+ *   npm start -- --duration 3
+ *   npm start -- --broker mqtt://host:1883      # the same against another broker
+ *
+ * The demo itself is packages/manager/src/cli/demo.ts.
  */
-import { parseArgs } from 'node:util';
-import { Decoder, encode } from '@mqttx/codec';
-import { connect } from '@mqttx/transport';
-import { startBroker } from '@mqttx/testkit';
+import { existsSync } from 'node:fs';
 
-const { values } = parseArgs({
-  options: {
-    broker: { type: 'string' },
-    duration: { type: 'string', default: '3' },
-    version: { type: 'string', default: '5' },
-  },
-});
-const durationMs = Math.max(0.5, Number(values.duration) || 3) * 1000;
-const protocolVersion = values.version === '4' || values.version === '3.1.1' ? 4 : 5;
-
-/** A minimal session over the codec and the transport: CONNECT, then a packet callback. */
-async function session(url, clientId, onPacket) {
-  const conn = await connect(url, { connectTimeout: 5000 });
-  const decoder = new Decoder({ protocolVersion });
-  const stats = { sent: 0, received: 0, acked: 0 };
-  let connected;
-  const ready = new Promise((resolve, reject) => {
-    connected = resolve;
-    conn.once('close', (err) => reject(err ?? new Error('closed before CONNACK')));
-  });
-  conn.on('data', (chunk) => {
-    for (const packet of decoder.push(chunk)) {
-      if (packet.type === 'connack') {
-        if (packet.reasonCode !== 0) throw new Error(`${clientId}: CONNACK refused with 0x${packet.reasonCode.toString(16)}`);
-        connected();
-      } else {
-        onPacket(packet, conn, stats);
-      }
-    }
-  });
-  conn.write(encode({ type: 'connect', protocolVersion, clientId, clean: true, keepalive: 30 }, { protocolVersion }));
-  await ready;
-  return { conn, stats, send: (p) => conn.write(encode(p, { protocolVersion })) };
+const demoUrl = new URL('../packages/manager/dist/cli/demo.js', import.meta.url);
+if (!existsSync(demoUrl)) {
+  process.stderr.write('mqttx demo: the packages are not built yet; run `npm run build` (or `npm install`) first\n');
+  process.exit(1);
 }
+const { runDemo } = await import(demoUrl.href);
 
-const broker = values.broker ? undefined : await startBroker();
-const url = values.broker ?? broker.url;
-console.log(`mqttx demo: MQTT ${protocolVersion === 5 ? '5.0' : '3.1.1'} on ${broker ? `embedded testkit broker ${url}` : url}`);
+const controller = new AbortController();
+const onSignal = (signal) => {
+  if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143); // second Ctrl-C: give up
+  controller.abort(signal);
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
 
-const storage = await session(url, 'storage', (packet, conn, stats) => {
-  if (packet.type === 'publish') {
-    stats.received++;
-    if (packet.qos === 1) conn.write(encode({ type: 'puback', packetId: packet.packetId }, { protocolVersion }));
-  }
+const code = await runDemo(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: () => process.stdin,
+  env: process.env,
+  cwd: process.cwd(),
+  signal: controller.signal,
+  verbose: process.argv.includes('--verbose'),
 });
-storage.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'sensors/#', qos: 1 }] });
-
-const sensors = [];
-for (const name of ['sensor-1', 'sensor-2']) {
-  sensors.push(
-    await session(url, name, (packet, _conn, stats) => {
-      if (packet.type === 'puback') stats.acked++;
-    }),
-  );
-}
-
-let packetId = 0;
-const started = Date.now();
-const timer = setInterval(() => {
-  for (const [i, s] of sensors.entries()) {
-    for (let k = 0; k < 50; k++) {
-      packetId = (packetId % 65535) + 1;
-      const reading = JSON.stringify({ sensor: i + 1, t: Date.now(), celsius: 20 + Math.round(Math.random() * 50) / 10 });
-      s.send({ type: 'publish', topic: `sensors/${i + 1}/temperature`, payload: Buffer.from(reading), qos: 1, retain: false, dup: false, packetId });
-      s.stats.sent++;
-    }
-  }
-}, 10);
-
-await new Promise((resolve) => {
-  const stop = () => resolve();
-  setTimeout(stop, durationMs);
-  process.once('SIGINT', stop);
-});
-clearInterval(timer);
-
-for (const s of [...sensors, storage]) {
-  s.send({ type: 'disconnect' });
-  await s.conn.end();
-}
-await broker?.close();
-
-const seconds = (Date.now() - started) / 1000;
-const sent = sensors.reduce((n, s) => n + s.stats.sent, 0);
-const acked = sensors.reduce((n, s) => n + s.stats.acked, 0);
-console.log('\nsummary');
-console.table({
-  'messages published': sent,
-  'PUBACKs received': acked,
-  'messages delivered to storage': storage.stats.received,
-  'seconds': Number(seconds.toFixed(2)),
-  'delivered per second': Math.round(storage.stats.received / seconds),
-});
+process.off('SIGINT', onSignal);
+process.off('SIGTERM', onSignal);
+process.exitCode = code;

@@ -1,6 +1,6 @@
 /**
  * The built `mqttx` CLI as a child process: `--help` for every command, `--version`, exit codes, usage
- * errors as exactly one line on stderr (exit 2), and `run --check` on good and bad configs.
+ * errors as exactly one line on stderr (exit 2), and `run --check` on good and bad configs (`run` itself: cli-run.test.ts).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,19 +17,18 @@ afterAll(killAll);
 const dir = mkdtempSync(join(tmpdir(), 'mqttx-cli-process-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const VISIBLE = ['pub', 'sub', 'broker', 'bench'];
+const VISIBLE = ['pub', 'sub', 'broker', 'bench', 'run'];
 
 describe.concurrent('help and version', () => {
-  it('mqttx --help lists the commands (not the hidden run) and the exit codes; exit 0', async () => {
+  it('mqttx --help lists the commands and the exit codes; exit 0', async () => {
     const { code, stdout, stderr } = await runCli(['--help']);
     expect(code).toBe(0);
     expect(stderr).toBe('');
     for (const name of VISIBLE) expect(stdout).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
-    expect(stdout).not.toMatch(/^ {2}run /m);
     expect(stdout).toContain('Exit codes:');
   });
 
-  it.each([...VISIBLE, 'run'])('mqttx %s --help prints its usage and flags; exit 0', async (name) => {
+  it.each(VISIBLE)('mqttx %s --help prints its usage and flags; exit 0', async (name) => {
     const { code, stdout, stderr } = await runCli([name, '--help']);
     expect(code).toBe(0);
     expect(stderr).toBe('');
@@ -119,12 +118,5 @@ describe.concurrent('run --check', () => {
       '  sessions[1].name: duplicate session name (also sessions[0].name)',
       "  forwarders[0].targetSession: no session named 's9'",
     ]);
-  });
-
-  it('run without --check is not available yet (hidden command): exit 1, one line', async () => {
-    const r = await runCli(['run', 'packages/manager/examples/mqttx.json'], { env: { STORAGE_PASSWORD: 'x' } });
-    expect(r.code).toBe(1);
-    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^mqttx: ERR_NOT_AVAILABLE: /);
   });
 });

@@ -12,7 +12,7 @@ import { redactUrlCredentials } from '../events.js';
  *
  * | code | name          | meaning                                                                             |
  * |------|---------------|-------------------------------------------------------------------------------------|
- * | 0    | `OK`          | success; a long-running command (`broker`, `sub`) stopped by SIGINT/SIGTERM cleanly |
+ * | 0    | `OK`          | success; a long-running command (`broker`, `sub`, `run`) stopped by SIGINT/SIGTERM cleanly |
  * | 1    | `FAILURE`     | runtime failure: connection refused or lost, broker refused, publish failed, I/O    |
  * | 2    | `USAGE`       | bad command line or config: nothing was connected                                   |
  * | 130  | `INTERRUPTED` | SIGINT stopped a finite command (`pub`) before it finished, or a second SIGINT forced the exit |

@@ -87,7 +87,7 @@ export const benchCommand: Command = {
   run: async (args: readonly string[], ctx: CliContext): Promise<ExitCode> => (await import('./bench.js')).run(args, ctx),
 };
 
-/** `mqttx run` (hidden until the SessionManager lands). */
+/** `mqttx run` */
 export const runCommand: Command = {
   name: 'run',
   summary: 'Run the sessions, routes and forwarders of a config file',
@@ -95,10 +95,12 @@ export const runCommand: Command = {
   description:
     'Loads a JSON or YAML config, checks it completely (every problem is listed by path, and nothing\n' +
     'connects when there is one), then runs it. ${VAR} in any string value is replaced by the environment\n' +
-    "variable (${VAR:-default} gives a fallback; $${ is a literal ${); an unset variable is a problem.",
+    "variable (${VAR:-default} gives a fallback; $${ is a literal ${); an unset variable is a problem.\n" +
+    'The status is a live table on a terminal and one log line per status.intervalMs otherwise; routes log\n' +
+    'their messages on stdout; metrics.port serves /metrics. Ctrl-C or SIGTERM ends every session\n' +
+    'gracefully (DISCONNECT, stores flushed) and exits 0.',
   options: RUN_OPTIONS,
   positionals: { min: 1, max: 1 },
   examples: ['mqttx run --check examples/mqttx.yaml', 'MQTT_PASS=secret mqttx run examples/mqttx.yaml'],
-  hidden: true,
   run: async (args: readonly string[], ctx: CliContext): Promise<ExitCode> => (await import('./run.js')).run(args, ctx),
 };

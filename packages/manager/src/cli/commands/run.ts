@@ -1,7 +1,8 @@
 /**
- * `mqttx run <config>`: runs the sessions, routes and forwarders a config file describes. Hidden from the
- * command list until the SessionManager lands; what works today is loading and validating the config
- * (`--check`), which lists every problem by path and connects nothing.
+ * `mqttx run <config>`: runs the sessions, routes and forwarders a config file describes. The config is
+ * loaded and validated completely first (every problem listed by path, exit 2, nothing connected); `--check`
+ * stops there with a summary. The run itself is in `run-engine.ts`; SIGINT / SIGTERM end it gracefully
+ * (exit 0).
  * @module
  */
 import { parseCommandArgs } from '../args.js';
@@ -9,8 +10,9 @@ import { parseBrokerUrl } from '../broker-url.js';
 import { loadRunConfig } from '../config/load.js';
 import type { RunConfig } from '../config/types.js';
 import type { CliContext } from '../context.js';
-import { CliError, EXIT, type ExitCode } from '../errors.js';
+import { EXIT, type ExitCode } from '../errors.js';
 import { RUN_OPTIONS } from './options.js';
+import { checkWithManager } from './run-map.js';
 
 const OPTIONS = RUN_OPTIONS;
 
@@ -45,8 +47,13 @@ export async function run(args: readonly string[], ctx: CliContext): Promise<Exi
   const { values, positionals } = parseCommandArgs(args, OPTIONS, { min: 1, max: 1 });
   const config = loadRunConfig(positionals[0]!, ctx.env, ctx.cwd);
   if (values.check) {
+    checkWithManager(config);
     ctx.stdout.write(describeConfig(config));
     return EXIT.OK;
   }
-  throw new CliError('ERR_NOT_AVAILABLE', 'mqttx run needs the session manager, which this build does not have yet; --check validates a config');
+  // The manager's own checks too, before anything exists: a refused config connects nothing (exit 2).
+  checkWithManager(config);
+  const { runConfig } = await import('./run-engine.js');
+  await runConfig(config, ctx);
+  return EXIT.OK;
 }

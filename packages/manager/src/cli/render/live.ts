@@ -53,6 +53,7 @@ export class LiveStatus {
   private handle: unknown = undefined;
   private previous: MetricsSnapshot | undefined = undefined;
   private drawnLines = 0;
+  private lastLines: string[] = [];
 
   /** @param options - output, snapshot source, interval, mode */
   constructor(options: LiveStatusOptions) {
@@ -83,6 +84,22 @@ export class LiveStatus {
     if (this.mode === 'table') this.options.out.write(SHOW_CURSOR);
   }
 
+  /**
+   * Writes `text` (whole lines, ending with a line feed) to the output without breaking the status: in
+   * table mode the table is erased, the text written, and the table drawn again below it; otherwise the text
+   * is just written.
+   */
+  print(text: string | Uint8Array): void {
+    const out = this.options.out;
+    if (this.mode !== 'table' || this.drawnLines === 0) {
+      out.write(text);
+      return;
+    }
+    out.write(`\x1b[${this.drawnLines}A\r\x1b[J`);
+    out.write(text);
+    out.write(redraw(this.lastLines, 0));
+  }
+
   /** Draws once (the table in place, or one log line). */
   tick(): void {
     let snapshot: MetricsSnapshot;
@@ -95,6 +112,7 @@ export class LiveStatus {
       const lines = renderStatusTable(snapshot, this.previous, { color: this.options.color ?? false, title: this.options.title });
       this.options.out.write(redraw(lines, this.drawnLines));
       this.drawnLines = lines.length;
+      this.lastLines = lines;
     } else {
       this.options.out.write(`${renderStatusLine(snapshot, this.previous)}\n`);
     }
