@@ -55,7 +55,19 @@ function startDemo(args: string[]): Demo {
       void exit.then(() => reject(new Error(`demo ended before ${pattern}; stdout: ${out} stderr: ${err}`)));
       check();
     });
-  return { child, out: () => out, err: () => err, waitFor, exit };
+  return { child, out: () => out, err: () => err, waitFor, exit: withDiagnostics(exit, () => out, () => err) };
+}
+
+/**
+ * A hang detector, not a timing assertion: if the demo has not exited after `ms`, fail with what it printed so
+ * far (a bare vitest timeout would say nothing about where it stood).
+ */
+function withDiagnostics(exit: Promise<number | null>, out: () => string, err: () => string, ms = 40_000): Promise<number | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`demo still running after ${ms} ms; stdout:\n${out()}\nstderr:\n${err()}`)), ms);
+  });
+  return Promise.race([exit, hung]).finally(() => clearTimeout(timer));
 }
 
 /** The number on the summary row `name`. */
@@ -90,7 +102,7 @@ describe('npm start (scripts/start.mjs)', () => {
     expect(row(out, 'errors')).toBe(0);
     // The metadata reached storage as MQTT 5 user properties, under the mapped topic.
     expect(out).toMatch(/^ {2}sample +storage\/[12]\/temp \{.*\} \[pipeline=mqttx-demo unit=celsius mqttx-hops=1\]$/m);
-  }, 15_000);
+  }, 60_000);
 
   it('SIGTERM ends it early, still with the summary; exit 0', async () => {
     const demo = startDemo(['--duration', '60']);
@@ -98,11 +110,11 @@ describe('npm start (scripts/start.mjs)', () => {
     demo.child.kill('SIGTERM');
     expect(await demo.exit).toBe(0);
     expect(demo.out()).toMatch(/^summary \(\d+\.\d s, stopped by signal\)$/m);
-  }, 15_000);
+  }, 60_000);
 
   it('a bad flag: exit 2 with the usage', async () => {
     const demo = startDemo(['--duration', 'soon']);
     expect(await demo.exit).toBe(2);
     expect(demo.err()).toContain('Usage: npm start');
-  }, 15_000);
+  }, 60_000);
 });
