@@ -24,7 +24,7 @@ import type {
 } from './events.js';
 import type { MessageIterator, Message, MessagesOptions } from './messages.js';
 import { toBuffer, toCoreOptions, type ClientConnector, type ClientOptions } from './options.js';
-import { OpSlot } from './slots.js';
+import { OpSlot, RESOLVED } from './slots.js';
 import { ClientCore } from './state/core.js';
 import type { AuthPacket } from '@mqttx/codec';
 import type { ConnectedInfo, ServerLimits } from './state/effects.js';
@@ -36,6 +36,19 @@ const defaultScheduler: TimerScheduler = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
+
+/**
+ * What every QoS 0 publish written at once returns (no persistence): one shared, frozen, resolved promise,
+ * so the hot path of a QoS 0 publisher allocates no promise of its own.
+ */
+const WRITTEN: PublishPromise = Object.freeze(Object.assign(Promise.resolve(undefined), { stored: RESOLVED }));
+
+/** The caller's promise of a publish, with its `stored` promise. */
+function publishPromise(slot: OpSlot): PublishPromise {
+  const promise = slot.promise as PublishPromise;
+  (promise as { stored: Promise<void> }).stored = slot.stored;
+  return promise;
+}
 
 /** What `subscribe` accepts: a filter, a list of filters, or `{ filter: QoS | options }`. */
 export type SubscribeRequest = string | string[] | Record<string, QoS | SubscriptionOptions>;
@@ -86,7 +99,6 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     }
     const driver = new Driver(this, options, options.scheduler ?? defaultScheduler, connector, options.store ?? 'memory');
     driver.core = new ClientCore(coreOptions, driver);
-    driver.giveUp = (error) => this.destroy(error);
     this.driver = driver;
     this.durable = persistence !== 'none';
   }
@@ -229,20 +241,20 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     const qos = options.qos ?? 0;
     const signal = options.signal;
     const slot = new OpSlot(this.driver, signal, undefined, this.durable && qos !== 0);
-    const promise = slot.promise as PublishPromise;
-    (promise as { stored: Promise<void> }).stored = slot.stored;
-    if (this.closedError(slot) || this.aborted(slot, signal, 'publish')) return promise;
+    if (this.closedError(slot) || this.aborted(slot, signal, 'publish')) return publishPromise(slot);
     let bytes: Buffer;
     if (typeof payload === 'string' || payload instanceof Uint8Array) {
       bytes = toBuffer(payload);
     } else {
       slot.settle(new InvalidRequestError('payload must be a string, Buffer or Uint8Array', 'publish'), undefined);
-      return promise;
+      return publishPromise(slot);
     }
     const op = new PublishOp(topic, bytes, qos, options.retain ?? false, options.properties, slot);
     slot.op = op;
     this.driver.submit(op);
-    return promise;
+    // Written already (a QoS 0 publish below the high-water mark): nothing left to wait for.
+    if (slot.fulfilled && slot.stored === RESOLVED) return WRITTEN;
+    return publishPromise(slot);
   }
 
   /**

@@ -23,6 +23,9 @@ export interface DeliveryOwner {
   resumeReading(): void;
 }
 
+/** The hold queue while nothing is held (never written: `deliver` replaces it before pushing). */
+const NONE: Message[] = [];
+
 /** Unspecified error: the PUBACK / PUBREC reason after a failing handler (MQTT 5, manual ack). */
 const HANDLER_FAILED = 0x80;
 
@@ -32,13 +35,16 @@ export class Delivery implements IteratorOwner {
   private readonly owner: DeliveryOwner;
   private readonly manualAck: boolean;
   private readonly maxHeld: number;
-  private held: Message[] = [];
+  /** Messages held for want of a consumer (the shared empty array until the first one). */
+  private held: Message[] = NONE;
   private heldHead = 0;
   private flushScheduled = false;
-  private readonly iterators = new Set<MessageIterator>();
-  /** Manual ack: consumers still working on each message. */
-  private readonly holds = new Map<Message, number>();
-  private readonly failed = new Set<Message>();
+  /** Active `messages()` iterators (none: no Set, most clients never iterate). */
+  private iterators: Set<MessageIterator> | undefined = undefined;
+  /** Manual ack: consumers still working on each message (manual ack only). */
+  private readonly holds: Map<Message, number> | undefined;
+  /** Manual ack: messages a consumer failed on (manual ack only). */
+  private readonly failed: Set<Message> | undefined;
   private pausedBy = 0;
   /** Held messages dropped because the hold queue was full. */
   dropped = 0;
@@ -54,13 +60,15 @@ export class Delivery implements IteratorOwner {
     this.owner = owner;
     this.manualAck = manualAck;
     this.maxHeld = maxHeld;
+    this.holds = manualAck ? new Map() : undefined;
+    this.failed = manualAck ? new Set() : undefined;
     emitter.on('newListener', (event: string | symbol) => {
       if (event === 'message') this.scheduleFlush();
     });
   }
 
   private get hasConsumer(): boolean {
-    return this.iterators.size > 0 || this.emitter.listenerCount('message') > 0;
+    return (this.iterators !== undefined && this.iterators.size > 0) || this.emitter.listenerCount('message') > 0;
   }
 
   /** A message from the core. Delivered now when a consumer exists and nothing is held, else held. */
@@ -69,6 +77,7 @@ export class Delivery implements IteratorOwner {
       this.dispatch(message);
       return;
     }
+    if (this.held === NONE) this.held = [];
     this.held.push(message);
     if (this.held.length - this.heldHead > this.maxHeld) {
       const victim = this.held[this.heldHead]!;
@@ -96,7 +105,7 @@ export class Delivery implements IteratorOwner {
       this.dispatch(message);
     }
     if (this.heldHead === this.held.length) {
-      this.held = [];
+      this.held = NONE;
       this.heldHead = 0;
     }
   }
@@ -107,8 +116,9 @@ export class Delivery implements IteratorOwner {
   }
 
   private dispatch(message: Message): void {
-    if (this.manualAck) this.holds.set(message, this.iterators.size + 1);
-    for (const it of this.iterators) it.push(message);
+    const iterators = this.iterators;
+    if (this.manualAck) this.holds!.set(message, (iterators === undefined ? 0 : iterators.size) + 1);
+    if (iterators !== undefined) for (const it of iterators) it.push(message);
     if (!this.manualAck) {
       try {
         this.emitter.emit('message', message);
@@ -130,7 +140,7 @@ export class Delivery implements IteratorOwner {
           (pending ??= []).push(result as PromiseLike<unknown>);
         }
       } catch (err) {
-        this.failed.add(message);
+        this.failed!.add(message);
         this.owner.raise(err);
       }
     }
@@ -138,7 +148,7 @@ export class Delivery implements IteratorOwner {
     Promise.allSettled(pending).then((results) => {
       for (const r of results) {
         if (r.status === 'rejected') {
-          this.failed.add(message);
+          this.failed!.add(message);
           this.owner.raise(r.reason);
         }
       }
@@ -149,13 +159,14 @@ export class Delivery implements IteratorOwner {
   /** One consumer is done with `message` (manual ack): the last one acknowledges it. */
   released(message: Message): void {
     if (!this.manualAck) return;
-    const left = (this.holds.get(message) ?? 1) - 1;
+    const holds = this.holds!;
+    const left = (holds.get(message) ?? 1) - 1;
     if (left > 0) {
-      this.holds.set(message, left);
+      holds.set(message, left);
       return;
     }
-    this.holds.delete(message);
-    const failed = this.failed.delete(message);
+    holds.delete(message);
+    const failed = this.failed!.delete(message);
     this.owner.ack(message, failed ? HANDLER_FAILED : 0);
   }
 
@@ -163,7 +174,7 @@ export class Delivery implements IteratorOwner {
   iterate(options?: MessagesOptions): MessageIterator {
     const it = new MessageIterator(this, options);
     if (!it.done) {
-      this.iterators.add(it);
+      (this.iterators ??= new Set()).add(it);
       this.scheduleFlush();
     }
     return it;
@@ -171,7 +182,7 @@ export class Delivery implements IteratorOwner {
 
   /** {@inheritDoc IteratorOwner.detach} */
   detach(iterator: MessageIterator): void {
-    this.iterators.delete(iterator);
+    this.iterators?.delete(iterator);
   }
 
   /** {@inheritDoc IteratorOwner.pauseReading} */
@@ -191,10 +202,10 @@ export class Delivery implements IteratorOwner {
 
   /** The client closed: iterations end, held messages are dropped. */
   close(): void {
-    for (const it of [...this.iterators]) it.end();
-    this.held = [];
+    if (this.iterators !== undefined) for (const it of [...this.iterators]) it.end();
+    this.held = NONE;
     this.heldHead = 0;
-    this.holds.clear();
-    this.failed.clear();
+    this.holds?.clear();
+    this.failed?.clear();
   }
 }

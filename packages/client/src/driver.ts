@@ -27,6 +27,10 @@ export type ClientEmitter = EventEmitter<ClientEvents>;
 
 function noop(): void {}
 
+/** Encode options per protocol version, shared by every driver (never written). */
+const ENCODE_V4: EncodeOptions = { protocolVersion: 4 };
+const ENCODE_V5: EncodeOptions = { protocolVersion: 5 };
+
 function rethrowLater(error: unknown): void {
   process.nextTick(() => {
     throw error;
@@ -62,8 +66,6 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner 
   private timer: unknown = undefined;
   private timerAt = Infinity;
   private readingPaused = false;
-  /** Closes the client for good (set by the client: its `destroy`); called when reconnecting gives up. */
-  giveUp: (error: Error | undefined) => void = noop;
   /** `end()`: resolves when the core is idle (or the link is gone). */
   private idleWaiter: (() => void) | undefined = undefined;
 
@@ -86,7 +88,7 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner 
     this.scheduler = scheduler;
     this.connector = connector;
     this.persistence = new Persistence(this, storeSpec);
-    this.encodeOptions = { protocolVersion: options.protocolVersion ?? 5 };
+    this.encodeOptions = options.protocolVersion === 4 ? ENCODE_V4 : ENCODE_V5;
     this.delivery = new Delivery(emitter as unknown as EventEmitter, this, options.manualAck ?? false, options.maxHeldMessages ?? 10_000);
     this.reconnector = new Reconnector(this);
   }
@@ -243,6 +245,11 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner 
     } catch (err) {
       this.raise(err);
     }
+  }
+
+  /** Closes the client for good (its `destroy`); called when reconnecting gives up. */
+  giveUp(error: Error | undefined): void {
+    (this.emitter as unknown as { destroy(error?: Error): void }).destroy(error);
   }
 
   // ------------------------------------------------------------ end

@@ -32,9 +32,9 @@ export class Link {
   closeError: Error | undefined;
   /** True once 'close' was handled. */
   closed: boolean;
-  /** Resolves once the driver handled the close (the core knows the link is down). */
-  readonly done: Promise<void>;
-  private markDone: () => void = noop;
+  /** Resolver of {@link done}, once someone asked for it. */
+  private markDone: (() => void) | undefined = undefined;
+  private donePromise: Promise<void> | undefined = undefined;
   /** QoS 0 publish slots written while the write queue was above its high-water mark. */
   private drainWaiting: OpSlot[];
   private readonly owner: LinkOwner;
@@ -55,12 +55,22 @@ export class Link {
     this.closed = false;
     this.drainWaiting = [];
     this.owner = owner;
-    this.done = new Promise<void>((resolve) => (this.markDone = resolve));
     connection.on('data', this.onData);
     connection.on('close', this.onClose);
     connection.on('drain', this.onDrain);
     // 'error' is always followed by 'close' (which carries the error); listening keeps it from throwing.
     connection.on('error', noop);
+  }
+
+  /**
+   * Resolves once the driver handled the close (the core knows the link is down). Created on first use:
+   * only a failed connection attempt waits for it, so an established link carries no promise.
+   */
+  get done(): Promise<void> {
+    if (this.donePromise === undefined) {
+      this.donePromise = this.closed && this.markDone === undefined ? RESOLVED : new Promise<void>((resolve) => (this.markDone = resolve));
+    }
+    return this.donePromise;
   }
 
   private readonly onData = (chunk: Buffer): void => {
@@ -74,7 +84,10 @@ export class Link {
     try {
       this.owner.linkClosed(this, error);
     } finally {
-      this.markDone();
+      const markDone = this.markDone;
+      this.markDone = undefined;
+      if (markDone !== undefined) markDone();
+      else this.donePromise ??= RESOLVED;
     }
   };
 
@@ -114,3 +127,5 @@ export class Link {
 }
 
 function noop(): void {}
+
+const RESOLVED: Promise<void> = Promise.resolve();

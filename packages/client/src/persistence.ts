@@ -13,6 +13,9 @@ import type { Op } from './state/ops.js';
 import { createStore, type StoreSpec } from './store/create.js';
 import type { Keyspace, SessionStore, StoreKey } from './store/types.js';
 
+/** Shared by every client without persistence (nothing to load). */
+const RESOLVED: Promise<void> = Promise.resolve();
+
 /** Store handling of one client. @internal */
 export class Persistence {
   /** The session store, once opened. */
@@ -64,7 +67,7 @@ export class Persistence {
    */
   restore(): Promise<void> {
     if (this.restorePromise !== undefined) return this.restorePromise;
-    if (!this.enabled) return (this.restorePromise = Promise.resolve());
+    if (!this.enabled) return (this.restorePromise = RESOLVED);
     this.restorePromise = this.load();
     return this.restorePromise;
   }

@@ -145,8 +145,12 @@ export class Reconnector {
     try {
       await this.loop(gen, initial, first);
     } finally {
-      // Cleared before anyone resumes from a settled connect(): a new connect() starts a new loop.
-      if (gen === this.gen) this.active = false;
+      // Cleared before anyone resumes from a settled connect(): a new connect() starts a new loop. The
+      // finished loop's promise is dropped too (an idle client keeps no settled promise around).
+      if (gen === this.gen) {
+        this.active = false;
+        this.running = undefined;
+      }
     }
   }
 

@@ -1,8 +1,9 @@
 /**
  * Driver slots: the object each op carries in `op.slot` to settle the promise the API returned. One slot
- * (plus its promise) per request; no closure per request: the promise executor is one shared function
- * that hands the resolvers over through module variables, and the slot itself is the `AbortSignal`
- * listener (`handleEvent`).
+ * per request; no closure per request: the promise executor is one shared function that hands the
+ * resolvers over through module variables, and the slot itself is the `AbortSignal` listener
+ * (`handleEvent`). The promise is made on first use: a request that settles while the API call is still
+ * running (a QoS 0 publish written at once) may never need one (see `client.publish`).
  * @module
  */
 import { AbortError } from './errors.js';
@@ -28,6 +29,11 @@ export const RESOLVED: Promise<void> = Promise.resolve();
 
 function noop(): void {}
 
+/** Slot states. */
+const PENDING = 0;
+const FULFILLED = 1;
+const REJECTED = 2;
+
 /** What a slot needs from the client when its signal aborts. */
 export interface SlotOwner {
   /** Withdraw `op` from the core; false when it is already on the wire. */
@@ -39,10 +45,14 @@ export interface SlotOwner {
  * `settle` effect is one call for every kind of op.
  */
 export class OpSlot {
-  /** The promise handed to the caller. */
-  readonly promise: Promise<unknown>;
+  /** The caller's promise, once made (see {@link promise}). */
+  private madePromise: Promise<unknown> | undefined;
   private resolve: Resolve | undefined;
   private reject: Reject | undefined;
+  /** PENDING, FULFILLED or REJECTED. */
+  private state: number;
+  /** The value or error of a slot that settled before its promise was made. */
+  private result: unknown;
   /** The op this slot belongs to (set once the op is built). */
   op: Op | undefined;
   private readonly owner: SlotOwner;
@@ -60,9 +70,11 @@ export class OpSlot {
    * @param durable - create a real `stored` promise (persistence on); else `stored` is already resolved
    */
   constructor(owner: SlotOwner, signal: AbortSignal | undefined, map?: (value: unknown, op: Op) => unknown, durable = false) {
-    this.promise = newPromise();
-    this.resolve = capturedResolve;
-    this.reject = capturedReject;
+    this.madePromise = undefined;
+    this.resolve = undefined;
+    this.reject = undefined;
+    this.state = PENDING;
+    this.result = undefined;
     this.op = undefined;
     this.owner = owner;
     this.signal = signal;
@@ -82,28 +94,57 @@ export class OpSlot {
     if (signal !== undefined) signal.addEventListener('abort', this, { once: true });
   }
 
-  /** True once the API promise settled. */
+  /** The promise handed to the caller: made on first use, already settled when the slot is. */
+  get promise(): Promise<unknown> {
+    let promise = this.madePromise;
+    if (promise !== undefined) return promise;
+    if (this.state === PENDING) {
+      promise = newPromise();
+      this.resolve = capturedResolve;
+      this.reject = capturedReject;
+      capturedResolve = capturedReject = undefined;
+    } else if (this.state === FULFILLED) {
+      promise = Promise.resolve(this.result);
+    } else {
+      promise = Promise.reject(this.result);
+    }
+    this.result = undefined;
+    this.madePromise = promise;
+    return promise;
+  }
+
+  /** True once the slot settled. */
   get settled(): boolean {
-    return this.resolve === undefined;
+    return this.state !== PENDING;
+  }
+
+  /** True once the slot settled with success. */
+  get fulfilled(): boolean {
+    return this.state === FULFILLED;
   }
 
   /** Settles the API promise (first call wins). */
   settle(error: Error | undefined, value: unknown): void {
+    if (this.state !== PENDING) return;
     const resolve = this.resolve;
     const reject = this.reject;
-    if (resolve === undefined || reject === undefined) return;
     this.resolve = this.reject = undefined;
     if (this.signal !== undefined) {
       this.signal.removeEventListener('abort', this);
       this.signal = undefined;
     }
     if (error !== undefined) {
+      this.state = REJECTED;
       this.storedFailed(error);
-      reject(error);
+      if (reject !== undefined) reject(error);
+      else this.result = error;
     } else {
+      this.state = FULFILLED;
       // Acknowledged by the server: the message is safe whether or not its record was written yet.
       this.markStored();
-      resolve(this.map === undefined ? value : this.map(value, this.op!));
+      const mapped = this.map === undefined ? value : this.map(value, this.op!);
+      if (resolve !== undefined) resolve(mapped);
+      else this.result = mapped;
     }
   }
 
@@ -126,11 +167,11 @@ export class OpSlot {
   /** `AbortSignal` listener: withdraw the op, or stop waiting for it when it is already on the wire. */
   handleEvent(): void {
     const signal = this.signal;
-    if (signal === undefined || this.resolve === undefined) return;
+    if (signal === undefined || this.state !== PENDING) return;
     const op = this.op;
     const sent = op === undefined ? false : !this.owner.cancelOp(op, new AbortError(signal.reason, kindOf(op), { sent: false }));
     // cancelOp settled the slot through the core when the op was withdrawn; otherwise stop waiting here.
-    if (this.resolve !== undefined) this.settle(new AbortError(signal.reason, op === undefined ? 'connection' : kindOf(op), { sent }), undefined);
+    if (this.state === PENDING) this.settle(new AbortError(signal.reason, op === undefined ? 'connection' : kindOf(op), { sent }), undefined);
   }
 }
 

@@ -25,6 +25,29 @@ describe('PacketIdAllocator', () => {
     expect([ids.allocate(), ids.allocate(), ids.allocate()]).toEqual([65534, 65535, 2]);
   });
 
+  it('[MQTT-2.2.1-3] skips whole runs of ids in use, across word boundaries and the wrap', () => {
+    const ids = new PacketIdAllocator();
+    // Ids 31..100 in use: the scan from 31 crosses two full 32-id words and lands on 101.
+    for (let id = 31; id <= 100; id++) ids.claim(id);
+    ids.cursor = 31;
+    expect(ids.allocate()).toBe(101);
+    // The last 40 ids in use (a full last word included): from 65496 the scan wraps to the first free id.
+    for (let id = 65496; id <= 65535; id++) ids.claim(id);
+    ids.cursor = 65496;
+    expect(ids.allocate()).toBe(1);
+    expect(ids.allocate()).toBe(2);
+    expect(ids.size).toBe(70 + 1 + 40 + 2);
+  });
+
+  it('a fresh allocator answers has / release for any id without holding anything', () => {
+    const ids = new PacketIdAllocator();
+    expect(ids.has(1)).toBe(false);
+    expect(ids.release(1)).toBe(false);
+    ids.reset();
+    expect(ids.size).toBe(0);
+    expect(ids.allocate()).toBe(1);
+  });
+
   it('a long run wraps many times and keeps every id unique while held', () => {
     const ids = new PacketIdAllocator();
     const held: number[] = [];

@@ -114,8 +114,8 @@ export class ConnectionState {
   unackedIn: number;
   /** Manual-ack order queue. */
   readonly ackQueue: Fifo<PendingAck>;
-  /** Manual-ack entries by packet id. */
-  readonly ackById: Map<number, PendingAck>;
+  /** Manual-ack entries by packet id (created by the first entry: most connections never need it). */
+  ackById: Map<number, PendingAck> | undefined;
   /** PUBLISH packets that arrived before CONNACK, processed after it. */
   early: PublishPacket[] | undefined;
   /** The CONNACK, once received. */
@@ -149,7 +149,7 @@ export class ConnectionState {
     this.aliasIn = undefined;
     this.unackedIn = 0;
     this.ackQueue = new Fifo<PendingAck>();
-    this.ackById = new Map();
+    this.ackById = undefined;
     this.early = undefined;
     this.connack = undefined;
     this.reauthOp = undefined;

@@ -43,7 +43,8 @@ export class Control {
   /** Requests waiting for a connection or a packet id, in order. */
   private readonly queue = new Fifo<ControlOp>();
   /** Requests sent and waiting for SUBACK / UNSUBACK, by packet id (Map order = send order). */
-  private readonly pending = new Map<number, ControlOp>();
+  /** SUBSCRIBE / UNSUBSCRIBE sent and not yet acknowledged, by packet id (created by the first one). */
+  private pending: Map<number, ControlOp> | undefined = undefined;
   /** Resubscribe SUBSCRIBEs not yet acknowledged on this connection. */
   resubscribing = 0;
 
@@ -54,7 +55,7 @@ export class Control {
 
   /** True when no request waits or is unacknowledged. */
   get idle(): boolean {
-    return this.queue.length === 0 && this.pending.size === 0;
+    return this.queue.length === 0 && (this.pending === undefined || this.pending.size === 0);
   }
 
   /** `core.subscribe`. */
@@ -171,7 +172,7 @@ export class Control {
       this.queue.shift();
       op.packetId = id;
       op.state = RequestState.Sent;
-      this.pending.set(id, op);
+      (this.pending ??= new Map()).set(id, op);
       core.out(op, undefined);
       if (core.conn !== conn || conn.phase !== Phase.Connected) return;
     }
@@ -199,13 +200,13 @@ export class Control {
   /** SUBACK: one reason code per filter [MQTT-3.9.3-1]; accepted filters are kept, refused ones dropped. */
   onSuback(packet: SubackPacket): void {
     const core = this.core;
-    const op = this.pending.get(packet.packetId);
+    const op = this.pending?.get(packet.packetId);
     if (op === undefined || op.kind !== 'subscribe') return core.violate(0x82, 'SUBACK for a packet id not subscribing', { packetId: packet.packetId });
     const codes = packet.reasonCodes;
     if (codes.length !== op.subscriptions.length) {
       return core.violate(0x82, 'SUBACK reason codes do not match the filters', { packetId: packet.packetId });
     }
-    this.pending.delete(packet.packetId);
+    this.pending?.delete(packet.packetId);
     core.session.ids.release(packet.packetId);
     core.gen++;
     const session = core.session;
@@ -214,9 +215,9 @@ export class Control {
       const filter = sub.topicFilter;
       if (codes[i]! < 0x80) {
         const entry = new SubscriptionEntry(sub, op.properties, session.nextSeq());
-        session.subscriptions.set(filter, entry);
+        session.setSubscription(filter, entry);
         core.persist('subscriptions', filter, entry.seq, subscriptionRecordBytes(entry, core.opts.protocolVersion), undefined);
-      } else if (session.subscriptions.delete(filter)) {
+      } else if (session.deleteSubscription(filter)) {
         // A refused filter is not kept, so it is not resubscribed.
         core.unpersist('subscriptions', filter);
       }
@@ -228,18 +229,18 @@ export class Control {
   /** UNSUBACK: filters removed (5.0: those answered 0x00 or 0x11; 3.1.1: all). */
   onUnsuback(packet: UnsubackPacket): void {
     const core = this.core;
-    const op = this.pending.get(packet.packetId);
+    const op = this.pending?.get(packet.packetId);
     if (op === undefined || op.kind !== 'unsubscribe') return core.violate(0x82, 'UNSUBACK for a packet id not unsubscribing', { packetId: packet.packetId });
     const codes = packet.reasonCodes;
     if (core.v5 && (codes === undefined || codes.length !== op.topicFilters.length)) {
       return core.violate(0x82, 'UNSUBACK reason codes do not match the filters', { packetId: packet.packetId });
     }
-    this.pending.delete(packet.packetId);
+    this.pending?.delete(packet.packetId);
     core.session.ids.release(packet.packetId);
     core.gen++;
     for (let i = 0; i < op.topicFilters.length; i++) {
       const filter = op.topicFilters[i]!;
-      if ((codes === undefined || codes[i]! < 0x80) && core.session.subscriptions.delete(filter)) core.unpersist('subscriptions', filter);
+      if ((codes === undefined || codes[i]! < 0x80) && core.session.deleteSubscription(filter)) core.unpersist('subscriptions', filter);
     }
     core.settle(op, undefined, packet);
     this.finish(op);
@@ -289,8 +290,8 @@ export class Control {
    */
   onClosed(cause: Error | undefined): void {
     const core = this.core;
-    const again = [...this.pending.values()];
-    this.pending.clear();
+    const again = this.pending === undefined ? [] : [...this.pending.values()];
+    this.pending?.clear();
     for (let i = again.length - 1; i >= 0; i--) {
       const op = again[i]!;
       core.session.ids.release(op.packetId);
@@ -317,9 +318,9 @@ export class Control {
   /** Settles every queued or unacknowledged request with `error`. */
   destroy(error: Error): void {
     const core = this.core;
-    for (const op of this.pending.values()) core.settle(op, error, undefined);
+    if (this.pending !== undefined) for (const op of this.pending.values()) core.settle(op, error, undefined);
     for (const op of this.queue.drain()) core.settle(op, error, undefined);
-    this.pending.clear();
+    this.pending?.clear();
     this.resubscribing = 0;
   }
 }

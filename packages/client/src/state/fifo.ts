@@ -2,16 +2,20 @@
  * A first-in first-out queue over a growable ring buffer: `push`, `shift`, `unshift` and `peek` are O(1)
  * (amortised for growth) and never call `Array.prototype.shift` (O(n) on large arrays) or change the
  * array's length on the hot path. Consumed slots are cleared so the garbage collector can free their items.
+ * A queue that never held an item owns no array (a session has several queues, most of them stay empty).
  * @module
  */
 
 const INITIAL_CAPACITY = 16;
 
+/** The storage of every queue that never held an item (never written: the first push grows first). */
+const NONE: never[] = [];
+
 /** First-in first-out queue. */
 export class Fifo<T> {
-  private items: Array<T | undefined> = new Array<T | undefined>(INITIAL_CAPACITY).fill(undefined);
-  /** Capacity - 1 (capacity is a power of two). */
-  private mask = INITIAL_CAPACITY - 1;
+  private items: Array<T | undefined> = NONE;
+  /** Capacity - 1 (capacity is a power of two); -1 before the first push. */
+  private mask = -1;
   private head = 0;
   private size = 0;
 
@@ -68,9 +72,9 @@ export class Fifo<T> {
     for (const item of this.drain()) if (keep(item)) this.push(item);
   }
 
-  /** Doubles the capacity, unrolling the ring so the head is at index 0. */
+  /** Doubles the capacity (or allocates the first array), unrolling the ring so the head is at index 0. */
   private grow(): void {
-    const capacity = (this.mask + 1) * 2;
+    const capacity = this.mask < 0 ? INITIAL_CAPACITY : (this.mask + 1) * 2;
     const items = new Array<T | undefined>(capacity).fill(undefined);
     for (let i = 0; i < this.size; i++) items[i] = this.items[(this.head + i) & this.mask];
     this.items = items;

@@ -66,7 +66,9 @@ export class Handshake {
       limits,
       connack,
     };
-    if (conn.connectOp !== undefined) core.settle(conn.connectOp, undefined, info);
+    const connectOp = conn.connectOp;
+    conn.connectOp = undefined; // settled: an idle connection keeps no reference to it (or its promise)
+    if (connectOp !== undefined) core.settle(connectOp, undefined, info);
     core.effects.connected(info);
     if (core.conn !== conn || conn.phase !== Phase.Connected) return;
     if (connack.sessionPresent) {

@@ -8,13 +8,17 @@ import { Phase, PendingAck, type ConnectionState } from './connection.js';
 import type { ClientCore } from './core.js';
 import { Held, inboundRecordBytes } from './session.js';
 
+/**
+ * Scratch ack packets shared by every core: the driver encodes synchronously in `send` (and a recording
+ * driver copies), so one object per kind serves all connections of the process.
+ */
+const PUBACK: PubackPacket = { type: 'puback', packetId: 0, reasonCode: undefined, properties: undefined };
+const PUBREC: PubrecPacket = { type: 'pubrec', packetId: 0, reasonCode: undefined, properties: undefined };
+const PUBCOMP: PubcompPacket = { type: 'pubcomp', packetId: 0, reasonCode: undefined, properties: undefined };
+
 /** The inbound half of the core. @internal */
 export class Inbound {
   private readonly core: ClientCore;
-  /** Scratch ack packets, reused: the driver encodes synchronously in `send`. */
-  private readonly puback: PubackPacket = { type: 'puback', packetId: 0, reasonCode: undefined, properties: undefined };
-  private readonly pubrec: PubrecPacket = { type: 'pubrec', packetId: 0, reasonCode: undefined, properties: undefined };
-  private readonly pubcomp: PubcompPacket = { type: 'pubcomp', packetId: 0, reasonCode: undefined, properties: undefined };
 
   /** @param core - the owning core */
   constructor(core: ClientCore) {
@@ -48,7 +52,7 @@ export class Inbound {
       // First time: deliver and hold the id until PUBREL [MQTT-4.3.3-8].
       if (!this.count(conn)) return;
       const acked = !core.opts.manualAck;
-      session.inbound.set(id, Held.Counted | (acked ? Held.Acked : 0));
+      session.setInbound(id, Held.Counted | (acked ? Held.Acked : 0));
       core.persist('inbound', id, session.nextSeq(), inboundRecordBytes(), undefined);
       core.effects.deliver(p);
       if (core.conn !== conn || conn.phase !== Phase.Connected) return;
@@ -58,10 +62,10 @@ export class Inbound {
     // [MQTT-4.3.3-10] a repeat before PUBREL: PUBREC again, never a second delivery.
     if ((flags & Held.Counted) === 0) {
       if (!this.count(conn)) return;
-      session.inbound.set(id, flags | Held.Counted);
+      session.setInbound(id, flags | Held.Counted);
     }
     if ((flags & Held.Acked) !== 0) this.acknowledge(conn, p, id, 2, true);
-    else if (!conn.ackById.has(id)) this.acknowledge(conn, p, id, 2, false);
+    else if (conn.ackById?.has(id) !== true) this.acknowledge(conn, p, id, 2, false);
   }
 
   /**
@@ -113,7 +117,7 @@ export class Inbound {
     }
     const entry = new PendingAck(p, id, qos, acked);
     conn.ackQueue.push(entry);
-    conn.ackById.set(id, entry);
+    (conn.ackById ??= new Map()).set(id, entry);
   }
 
   /** `core.ack`. */
@@ -123,25 +127,25 @@ export class Inbound {
     const id = message.packetId;
     if (message.qos === 0 || id === undefined) return false;
     if (message.qos === 1) {
-      const entry = conn?.ackById.get(id);
+      const entry = conn?.ackById?.get(id);
       if (entry === undefined || entry.message !== message || entry.acked) return false;
       entry.acked = true;
       entry.reasonCode = reasonCode;
     } else {
       const flags = core.session.inbound.get(id);
       if (flags === undefined || (flags & Held.Acked) !== 0) return false;
-      const entry = conn?.ackById.get(id);
+      const entry = conn?.ackById?.get(id);
       if (entry !== undefined && entry.qos === 2) {
         entry.acked = true;
         entry.reasonCode = reasonCode;
-        core.session.inbound.set(id, flags | Held.Acked);
+        core.session.setInbound(id, flags | Held.Acked);
       } else if (reasonCode >= 0x80) {
         // Offline refusal: forget the id, so the server's resend is a new publication [MQTT-4.3.3-9].
-        core.session.inbound.delete(id);
+        core.session.deleteInbound(id);
         core.unpersist('inbound', id);
       } else {
         // Offline: PUBREC goes when the server sends the PUBLISH again.
-        core.session.inbound.set(id, flags | Held.Acked);
+        core.session.setInbound(id, flags | Held.Acked);
       }
     }
     if (conn !== undefined && conn.phase === Phase.Connected) this.drainAcks(conn);
@@ -152,7 +156,7 @@ export class Inbound {
     let entry: PendingAck | undefined;
     while ((entry = conn.ackQueue.peek()) !== undefined && entry.acked) {
       conn.ackQueue.shift();
-      if (conn.ackById.get(entry.packetId) === entry) conn.ackById.delete(entry.packetId);
+      if (conn.ackById?.get(entry.packetId) === entry) conn.ackById.delete(entry.packetId);
       this.sendAck(conn, entry.packetId, entry.qos, entry.reasonCode);
       if (this.core.conn !== conn || conn.phase !== Phase.Connected) return;
     }
@@ -163,7 +167,7 @@ export class Inbound {
     const rc = reasonCode === 0 ? undefined : reasonCode;
     if (qos === 1) {
       conn.unackedIn--;
-      const p = this.puback;
+      const p = PUBACK;
       p.packetId = id;
       p.reasonCode = rc;
       core.out(p, undefined);
@@ -173,12 +177,12 @@ export class Inbound {
       // [MQTT-4.3.3-9] after a failing PUBREC the id is free: a repeat is a new publication.
       const flags = core.session.inbound.get(id);
       if (flags !== undefined) {
-        core.session.inbound.delete(id);
+        core.session.deleteInbound(id);
         core.unpersist('inbound', id);
         if ((flags & Held.Counted) !== 0) conn.unackedIn--;
       }
     }
-    const p = this.pubrec;
+    const p = PUBREC;
     p.packetId = id;
     p.reasonCode = rc;
     core.out(p, undefined);
@@ -194,16 +198,16 @@ export class Inbound {
     if (flags === undefined) {
       rc = core.v5 ? 0x92 : undefined;
     } else {
-      const entry = conn.ackById.get(id);
+      const entry = conn.ackById?.get(id);
       if ((flags & Held.Acked) === 0 || (entry !== undefined && entry.qos === 2)) {
         return core.violate(0x82, 'PUBREL before our PUBREC', { packetId: id });
       }
       // [MQTT-4.3.3-12] after PUBCOMP the id is free again.
-      core.session.inbound.delete(id);
+      core.session.deleteInbound(id);
       core.unpersist('inbound', id);
       if ((flags & Held.Counted) !== 0) conn.unackedIn--;
     }
-    const p = this.pubcomp;
+    const p = PUBCOMP;
     p.packetId = id;
     p.reasonCode = rc;
     core.out(p, undefined);
@@ -211,14 +215,14 @@ export class Inbound {
 
   /** CONNACK with Session Present: held ids stay; none counts against this connection yet. */
   resume(): void {
-    const held = this.core.session.inbound;
-    for (const [id, flags] of held) held.set(id, flags & ~Held.Counted);
+    const session = this.core.session;
+    for (const [id, flags] of session.inbound) session.setInbound(id, flags & ~Held.Counted);
   }
 
   /** CONNACK without a session: the server forgot the QoS 2 exchanges, so we forget the held ids. */
   discardSession(): void {
     const core = this.core;
     for (const id of core.session.inbound.keys()) core.unpersist('inbound', id);
-    core.session.inbound.clear();
+    core.session.clearInbound();
   }
 }

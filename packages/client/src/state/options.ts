@@ -131,8 +131,13 @@ function count(value: unknown, option: string, dflt: number): number {
   return int(value, option, 0, Number.MAX_SAFE_INTEGER, dflt);
 }
 
+/** Default bounds of the QoS 0 queue (shared by every core; never written). */
+const DEFAULT_QOS0: ResolvedQueueLimits = { maxCount: 10_000, maxBytes: 64 * 1024 * 1024, policy: 'drop-oldest' };
+/** Default bounds of the QoS 1/2 queue (shared by every core; never written). */
+const DEFAULT_QOS12: ResolvedQueueLimits = { maxCount: Infinity, maxBytes: Infinity, policy: 'reject-new' };
+
 function limits(value: QueueLimits | undefined, option: string, dflt: ResolvedQueueLimits): ResolvedQueueLimits {
-  if (value === undefined) return { maxCount: dflt.maxCount, maxBytes: dflt.maxBytes, policy: dflt.policy };
+  if (value === undefined) return dflt;
   if (value === null || typeof value !== 'object') fail(`${option} must be an object`, option);
   const policy = value.policy ?? dflt.policy;
   if (policy !== 'reject-new' && policy !== 'drop-oldest') fail(`${option}.policy must be reject-new or drop-oldest`, option);
@@ -202,8 +207,8 @@ export function resolveOptions(options: CoreOptions = {}): ResolvedOptions {
     pingTimeout: int(options.pingTimeout, 'pingTimeout', 0, 2 ** 31 - 1, 0),
     connectTimeout: int(options.connectTimeout, 'connectTimeout', 0, 2 ** 31 - 1, 30_000),
     maxInflight: int(options.maxInflight, 'maxInflight', 1, 65535, 65535),
-    queueQos0: limits(options.queueQos0, 'queueQos0', { maxCount: 10_000, maxBytes: 64 * 1024 * 1024, policy: 'drop-oldest' }),
-    queueQos12: limits(options.queueQos12, 'queueQos12', { maxCount: Infinity, maxBytes: Infinity, policy: 'reject-new' }),
+    queueQos0: limits(options.queueQos0, 'queueQos0', DEFAULT_QOS0),
+    queueQos12: limits(options.queueQos12, 'queueQos12', DEFAULT_QOS12),
     offlineSubscribe,
     persistence,
     onSessionLost,

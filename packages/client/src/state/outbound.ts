@@ -26,10 +26,8 @@ import { publishRecordBytes, pubrelRecordBytes } from './session.js';
 
 const EMPTY = Buffer.alloc(0);
 
-/** Scratch ack packet reused for every PUBREL (the driver encodes synchronously). */
-function pubrel(): PubrelPacket {
-  return { type: 'pubrel', packetId: 0, reasonCode: undefined, properties: undefined };
-}
+/** Scratch PUBREL shared by every core (the driver encodes synchronously in `send`). */
+const PUBREL: PubrelPacket = { type: 'pubrel', packetId: 0, reasonCode: undefined, properties: undefined };
 
 /** The outbound half of the core. @internal */
 export class Outbound {
@@ -47,7 +45,6 @@ export class Outbound {
   private readonly resendQ = new Fifo<PublishOp>();
   /** Last topic that passed validation (publishers often reuse one topic). */
   private lastTopic = '';
-  private readonly pubrelPacket = pubrel();
   /** Cached `{ topicAlias }` property objects by alias. */
   private readonly aliasProps: Array<{ topicAlias: number } | undefined> = [];
 
@@ -165,7 +162,7 @@ export class Outbound {
     if (id === 0) return false;
     op.packetId = id;
     op.seq = session.nextSeq();
-    session.outbound.set(id, op);
+    session.setOutbound(id, op);
     if (core.opts.persistence === 'none') op.stored = true;
     else core.persist('outbound', id, op.seq, publishRecordBytes(op, core.opts.protocolVersion), op);
     return true;
@@ -221,7 +218,7 @@ export class Outbound {
     const id = op.packetId;
     op.state = PublishState.Done;
     if (id !== undefined && core.session.outbound.get(id) === op) {
-      core.session.outbound.delete(id);
+      core.session.deleteOutbound(id);
       core.session.ids.release(id);
       core.unpersist('outbound', id);
       const conn = core.conn;
@@ -412,7 +409,7 @@ export class Outbound {
   }
 
   private sendPubrel(packetId: number, reasonCode: number): void {
-    const p = this.pubrelPacket;
+    const p = PUBREL;
     p.packetId = packetId;
     p.reasonCode = reasonCode === 0 ? undefined : reasonCode;
     this.core.out(p, undefined);
@@ -476,7 +473,7 @@ export class Outbound {
     }
     this.noId.drain();
     this.resendQ.drain();
-    core.session.outbound.clear();
+    core.session.clearOutbound();
     core.session.ids.reset();
     this.q0Count = this.q0Bytes = this.q12Count = this.q12Bytes = 0;
   }

@@ -15,10 +15,19 @@ function isPacketId(id: number): boolean {
   return Number.isInteger(id) && id >= 1 && id <= MAX_PACKET_ID;
 }
 
-/** Allocator of packet identifiers with O(1) amortised allocate and release. */
+/** 32-bit words of the in-use bitmap (65,536 bits: index 0 unused). */
+const WORDS = (MAX_PACKET_ID + 1) >>> 5;
+
+/**
+ * Allocator of packet identifiers with O(1) amortised allocate and release.
+ *
+ * Ids in use are bits of an 8 KiB bitmap that is created by the first allocation: an idle session (or one
+ * that only ever uses QoS 0) carries no bitmap at all, which matters with thousands of sessions per process.
+ * Scanning for a free id skips a full word (32 ids) at a time.
+ */
 export class PacketIdAllocator {
-  /** 1 where the id is in use; index 0 unused. */
-  private readonly used = new Uint8Array(MAX_PACKET_ID + 1);
+  /** Bit `id & 31` of word `id >>> 5` is set while `id` is in use; undefined until first needed. */
+  private used: Int32Array | undefined = undefined;
   private inUse = 0;
   /** Candidate for the next allocation. */
   private next = 1;
@@ -42,12 +51,27 @@ export class PacketIdAllocator {
     this.next = isPacketId(value) ? value : 1;
   }
 
+  private bits(): Int32Array {
+    return (this.used ??= new Int32Array(WORDS));
+  }
+
   /** Returns a free id, or 0 when all 65,535 are in use. */
   allocate(): number {
     if (this.inUse === MAX_PACKET_ID) return 0;
+    const used = this.bits();
     let id = this.next;
-    while (this.used[id] === 1) id = id === MAX_PACKET_ID ? 1 : id + 1;
-    this.used[id] = 1;
+    for (;;) {
+      const word = used[id >>> 5]!;
+      if (word === -1) {
+        // 32 ids in use: jump to the next word (wrapping to id 1 after the last one).
+        id = (id | 31) + 1;
+        if (id > MAX_PACKET_ID) id = 1;
+        continue;
+      }
+      if ((word & (1 << (id & 31))) === 0) break;
+      id = id === MAX_PACKET_ID ? 1 : id + 1;
+    }
+    used[id >>> 5]! |= 1 << (id & 31);
     this.inUse++;
     this.next = id === MAX_PACKET_ID ? 1 : id + 1;
     return id;
@@ -55,28 +79,35 @@ export class PacketIdAllocator {
 
   /** Marks `id` as in use (restoring a session); returns false when it already was. */
   claim(id: number): boolean {
-    if (!isPacketId(id) || this.used[id] === 1) return false;
-    this.used[id] = 1;
+    if (!isPacketId(id)) return false;
+    const used = this.bits();
+    const mask = 1 << (id & 31);
+    if ((used[id >>> 5]! & mask) !== 0) return false;
+    used[id >>> 5]! |= mask;
     this.inUse++;
     return true;
   }
 
   /** Frees `id`; returns false when it was not in use. */
   release(id: number): boolean {
-    if (!isPacketId(id) || this.used[id] === 0) return false;
-    this.used[id] = 0;
+    const used = this.used;
+    if (used === undefined || !isPacketId(id)) return false;
+    const mask = 1 << (id & 31);
+    if ((used[id >>> 5]! & mask) === 0) return false;
+    used[id >>> 5]! &= ~mask;
     this.inUse--;
     return true;
   }
 
   /** True when `id` is in use. */
   has(id: number): boolean {
-    return isPacketId(id) && this.used[id] === 1;
+    const used = this.used;
+    return used !== undefined && isPacketId(id) && (used[id >>> 5]! & (1 << (id & 31))) !== 0;
   }
 
   /** Frees every id and restarts from 1. */
   reset(): void {
-    this.used.fill(0);
+    if (this.inUse !== 0) this.used?.fill(0);
     this.inUse = 0;
     this.next = 1;
   }

@@ -51,6 +51,13 @@ export const META_SESSION = 'session';
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * Stands in for each keyspace map of every session until its first entry (an idle session then carries no
+ * Map at all). Only read: the maps are typed `ReadonlyMap` and written through the session's methods,
+ * which swap in a real Map first.
+ */
+const NO_ENTRIES: ReadonlyMap<never, never> = new Map<never, never>();
+
 /** State that belongs to the MQTT session. */
 export class SessionState {
   /** Packet identifiers in use (outbound publishes, and SUBSCRIBE / UNSUBSCRIBE in flight). */
@@ -60,19 +67,72 @@ export class SessionState {
   /**
    * Outbound QoS 1/2 publishes holding a packet id, by id, in insertion order (Map order): queued ones,
    * sent ones awaiting PUBACK / PUBREC, and released ones awaiting PUBCOMP. A state change keeps the
-   * entry in place, so the original order survives [MQTT-4.6.0-1].
+   * entry in place, so the original order survives [MQTT-4.6.0-1]. Write with {@link setOutbound},
+   * {@link deleteOutbound}, {@link clearOutbound}.
    */
-  readonly outbound = new Map<number, PublishOp>();
-  /** Inbound QoS 2 packet ids held from PUBLISH until PUBREL, with {@link Held} flags [MQTT-4.3.3-10]. */
-  readonly inbound = new Map<number, number>();
-  /** Subscriptions the user made and the server accepted, by filter. */
-  readonly subscriptions = new Map<string, SubscriptionEntry>();
+  outbound: ReadonlyMap<number, PublishOp> = NO_ENTRIES;
+  /**
+   * Inbound QoS 2 packet ids held from PUBLISH until PUBREL, with {@link Held} flags [MQTT-4.3.3-10].
+   * Write with {@link setInbound}, {@link deleteInbound}, {@link clearInbound}.
+   */
+  inbound: ReadonlyMap<number, number> = NO_ENTRIES;
+  /**
+   * Subscriptions the user made and the server accepted, by filter. Write with {@link setSubscription},
+   * {@link deleteSubscription}.
+   */
+  subscriptions: ReadonlyMap<string, SubscriptionEntry> = NO_ENTRIES;
   /** Client id in use (the server-assigned one after an assignment). */
   clientId: string;
 
   /** @param clientId - the configured client id */
   constructor(clientId: string) {
     this.clientId = clientId;
+  }
+
+  /** Adds or replaces the outbound entry of `id`. */
+  setOutbound(id: number, op: PublishOp): void {
+    let map = this.outbound as Map<number, PublishOp>;
+    if (map === (NO_ENTRIES as unknown)) this.outbound = map = new Map();
+    map.set(id, op);
+  }
+
+  /** Removes the outbound entry of `id`; false when there was none. */
+  deleteOutbound(id: number): boolean {
+    return (this.outbound as Map<number, PublishOp>).delete(id);
+  }
+
+  /** Removes every outbound entry. */
+  clearOutbound(): void {
+    (this.outbound as Map<number, PublishOp>).clear();
+  }
+
+  /** Sets the {@link Held} flags of inbound id `id`. */
+  setInbound(id: number, flags: number): void {
+    let map = this.inbound as Map<number, number>;
+    if (map === (NO_ENTRIES as unknown)) this.inbound = map = new Map();
+    map.set(id, flags);
+  }
+
+  /** Forgets inbound id `id`; false when it was not held. */
+  deleteInbound(id: number): boolean {
+    return (this.inbound as Map<number, number>).delete(id);
+  }
+
+  /** Forgets every inbound id. */
+  clearInbound(): void {
+    (this.inbound as Map<number, number>).clear();
+  }
+
+  /** Adds or replaces the subscription of `filter`. */
+  setSubscription(filter: string, entry: SubscriptionEntry): void {
+    let map = this.subscriptions as Map<string, SubscriptionEntry>;
+    if (map === (NO_ENTRIES as unknown)) this.subscriptions = map = new Map();
+    map.set(filter, entry);
+  }
+
+  /** Removes the subscription of `filter`; false when there was none. */
+  deleteSubscription(filter: string): boolean {
+    return (this.subscriptions as Map<string, SubscriptionEntry>).delete(filter);
   }
 
   /** Takes the next insertion sequence. */
@@ -160,7 +220,7 @@ export function restoreSession(session: SessionState, snapshot: SessionSnapshot,
     op.packetId = id;
     op.seq = record.seq;
     op.stored = true;
-    session.outbound.set(id, op);
+    session.setOutbound(id, op);
     ops.push(op);
     if (record.seq > maxSeq) maxSeq = record.seq;
     lastId = id;
@@ -169,7 +229,7 @@ export function restoreSession(session: SessionState, snapshot: SessionSnapshot,
     if (typeof record.key !== 'number' || record.key < 1 || record.key > 65535) {
       throw new StoreError('inbound record key is not a packet id', undefined, { key: record.key });
     }
-    session.inbound.set(record.key, Held.Acked);
+    session.setInbound(record.key, Held.Acked);
     if (record.seq > maxSeq) maxSeq = record.seq;
   }
   for (const record of sortBySeq(snapshot.subscriptions)) {
@@ -178,7 +238,7 @@ export function restoreSession(session: SessionState, snapshot: SessionSnapshot,
       throw new StoreError('unexpected subscription record', undefined, { key: record.key });
     }
     const sub = p.subscriptions[0]!;
-    session.subscriptions.set(sub.topicFilter, new SubscriptionEntry(sub, p.properties, record.seq));
+    session.setSubscription(sub.topicFilter, new SubscriptionEntry(sub, p.properties, record.seq));
     if (record.seq > maxSeq) maxSeq = record.seq;
   }
   for (const record of snapshot.meta ?? []) {
