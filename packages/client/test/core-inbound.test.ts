@@ -235,6 +235,19 @@ describe('core: manual acknowledgement', () => {
     expect(core.ack(msg('q0', 0), T0)).toBe(false);
   });
 
+  it('[MQTT-4.3.2-4] [MQTT-4.3.3-9] an ack given synchronously inside deliver (a handler that returns at once) is sent', () => {
+    for (const protocolVersion of [4, 5] as const) {
+      const { core, fx } = online({ protocolVersion, manualAck: true });
+      fx.onAction = (a) => {
+        if (a.kind === 'deliver') core.ack((a as { message: PublishPacket }).message, T0);
+      };
+      core.receive(msg('m1', 1, 1), T0);
+      core.receive(msg('m2', 2, 2), T0);
+      fx.onAction = undefined;
+      expect(trace(fx.take())).toEqual(['deliver:m1', 'puback:1', 'deliver:m2', 'pubrec:2']);
+    }
+  });
+
   it('[MQTT-4.5.0-2] a refusing ack (5.0 reason >= 0x80) is still an ack; a refused QoS 2 id is free again [MQTT-4.3.3-9]', () => {
     const { core, fx } = online({ protocolVersion: 5, manualAck: true });
     const m1 = msg('m1', 1, 1);

@@ -40,10 +40,16 @@ export class Inbound {
     if (qos === 1) {
       // [MQTT-4.3.2-5] a new publication even when the id was seen before (we acknowledged it).
       if (!this.count(conn)) return;
+      if (core.opts.manualAck) {
+        // The pending ack exists before delivery, so an ack given synchronously by the handler finds it.
+        this.acknowledge(conn, p, id, 1, false);
+        core.effects.deliver(p);
+        return;
+      }
       core.effects.deliver(p);
       if (core.conn !== conn || conn.phase !== Phase.Connected) return;
       // [MQTT-4.3.2-4] PUBACK with the same id; [MQTT-4.5.0-2] whatever the application does with it.
-      this.acknowledge(conn, p, id, 1, !core.opts.manualAck);
+      this.acknowledge(conn, p, id, 1, true);
       return;
     }
     const session = core.session;
@@ -54,9 +60,15 @@ export class Inbound {
       const acked = !core.opts.manualAck;
       session.setInbound(id, Held.Counted | (acked ? Held.Acked : 0));
       core.persist('inbound', id, session.nextSeq(), inboundRecordBytes(), undefined);
+      if (!acked) {
+        // Manual ack: register the pending PUBREC first (a synchronous ack from the handler must find it).
+        this.acknowledge(conn, p, id, 2, false);
+        core.effects.deliver(p);
+        return;
+      }
       core.effects.deliver(p);
       if (core.conn !== conn || conn.phase !== Phase.Connected) return;
-      this.acknowledge(conn, p, id, 2, acked);
+      this.acknowledge(conn, p, id, 2, true);
       return;
     }
     // [MQTT-4.3.3-10] a repeat before PUBREL: PUBREC again, never a second delivery.

@@ -69,7 +69,6 @@ export interface SessionStatusInfo {
 export type SessionPublishOptions = PublishOptions;
 
 /** Returned for QoS 1/2 messages nobody holds back (see `onMessage`). */
-const SETTLED: Promise<void> = Promise.resolve();
 
 const WAITING = 0;
 const HOLDING = 1;
@@ -413,10 +412,8 @@ export class Session {
     this.metrics.recordReceived(m.payload.length, now);
     const message = SessionMessage.from(this.name, m, now, performance.now());
     const pending = this.table.dispatch(message);
-    // With manualAck the client drops the ack of a QoS 1/2 message whose listener returns synchronously
-    // (it acknowledges before the ack is registered), so QoS 1/2 always get a settled promise: the client
-    // then acknowledges a microtask later, once the ack is registered.
-    if (pending === undefined) return m.qos === 0 ? undefined : SETTLED;
+    // Nothing asynchronous to wait for: the client acknowledges at once.
+    if (pending === undefined) return undefined;
     // The acknowledgement waits for the consumers; a failure there never becomes a 0x80 ack.
     return pending.then(undefined, (this.consumerFailed ??= (err: unknown) => this.fail(err)));
   }
