@@ -14,7 +14,7 @@
  * travels in the value, so `list` is one `HGETALL` sorted locally: no sorted set to keep in step.
  * @module
  */
-import type { Keyspace, StoreKey, StoreRecord } from '../store/types.js';
+import type { StoreKey, StoreRecord } from '../store/types.js';
 
 /** Encodes a client id for use inside a hash tag. */
 export function encodeTag(clientId: string): string {
@@ -58,18 +58,3 @@ export function decodeValue(key: StoreKey, value: Buffer | null | undefined): St
   return { key, seq: value.readDoubleLE(0), bytes: Buffer.from(value.subarray(8)) };
 }
 
-/** Keyspace -> index into {@link sessionKeys}, or -1. */
-export function keyspaceSlot(keyspace: Keyspace): number {
-  switch (keyspace) {
-    case 'outbound':
-      return 0;
-    case 'inbound':
-      return 1;
-    case 'subscriptions':
-      return 2;
-    case 'meta':
-      return 3;
-    default:
-      return -1;
-  }
-}

@@ -14,7 +14,8 @@ import { Redis, type ChainableCommander, type Cluster } from 'ioredis';
 import { MqttxError } from '@mqttx/codec/errors';
 import { ConfigError, StoreError } from '../errors.js';
 import type { Keyspace, SessionStore, StoreCapabilities, StoreKey, StoreRecord } from '../store/types.js';
-import { decodeValue, encodeValue, fieldOf, keyOf, keyspaceSlot, sessionKeys } from './keys.js';
+import { decodeValue, encodeValue, fieldOf, keyOf, sessionKeys } from './keys.js';
+import { keyspaceIndex } from '../store/types.js';
 import type { RedisStoreOptions } from './options.js';
 
 type Client = Redis | Cluster;
@@ -151,7 +152,7 @@ export class RedisStore implements SessionStore {
 
   /** {@inheritDoc SessionStore.put} */
   put(keyspace: Keyspace, record: StoreRecord): Promise<void> {
-    const slot = keyspaceSlot(keyspace);
+    const slot = keyspaceIndex(keyspace);
     if (this.closed) return Promise.reject(closedError());
     if (slot < 0) return Promise.reject(new StoreError(`unknown keyspace ${String(keyspace)}`, undefined, { keyspace }));
     if (record === null || typeof record !== 'object' || !Buffer.isBuffer(record.bytes) || !Number.isFinite(record.seq)) {
@@ -168,7 +169,7 @@ export class RedisStore implements SessionStore {
 
   /** {@inheritDoc SessionStore.get} */
   get(keyspace: Keyspace, key: StoreKey): Promise<StoreRecord | undefined> {
-    const slot = keyspaceSlot(keyspace);
+    const slot = keyspaceIndex(keyspace);
     if (this.closed) return Promise.reject(closedError());
     if (slot < 0) return Promise.reject(new StoreError(`unknown keyspace ${String(keyspace)}`, undefined, { keyspace }));
     const field = fieldOf(key);
@@ -181,7 +182,7 @@ export class RedisStore implements SessionStore {
 
   /** {@inheritDoc SessionStore.delete} */
   delete(keyspace: Keyspace, key: StoreKey): Promise<boolean> {
-    const slot = keyspaceSlot(keyspace);
+    const slot = keyspaceIndex(keyspace);
     if (this.closed) return Promise.reject(closedError());
     if (slot < 0) return Promise.reject(new StoreError(`unknown keyspace ${String(keyspace)}`, undefined, { keyspace }));
     const field = fieldOf(key);
@@ -195,7 +196,7 @@ export class RedisStore implements SessionStore {
 
   /** {@inheritDoc SessionStore.list} */
   list(keyspace: Keyspace): Promise<StoreRecord[]> {
-    const slot = keyspaceSlot(keyspace);
+    const slot = keyspaceIndex(keyspace);
     if (this.closed) return Promise.reject(closedError());
     if (slot < 0) return Promise.reject(new StoreError(`unknown keyspace ${String(keyspace)}`, undefined, { keyspace }));
     const b = this.current();

@@ -26,6 +26,22 @@ export type Keyspace = 'outbound' | 'inbound' | 'subscriptions' | 'meta';
 /** Every keyspace, in a fixed order. */
 export const KEYSPACES: readonly Keyspace[] = ['outbound', 'inbound', 'subscriptions', 'meta'];
 
+/** Index of `keyspace` in {@link KEYSPACES} (stores use it as a slot or frame byte), or -1 for an unknown name. */
+export function keyspaceIndex(keyspace: Keyspace): number {
+  switch (keyspace) {
+    case 'outbound':
+      return 0;
+    case 'inbound':
+      return 1;
+    case 'subscriptions':
+      return 2;
+    case 'meta':
+      return 3;
+    default:
+      return -1;
+  }
+}
+
 /** Key of a record: a packet id in `outbound` / `inbound`, a string in `subscriptions` / `meta`. */
 export type StoreKey = number | string;
 

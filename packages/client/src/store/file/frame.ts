@@ -22,7 +22,7 @@
  * crash (torn tail), a length overwritten with junk, or a zero-filled hole never decodes as a record.
  * @module
  */
-import type { Keyspace, StoreKey, StoreRecord } from '../types.js';
+import type { StoreKey, StoreRecord } from '../types.js';
 import { crc32 } from './crc32.js';
 
 /** First bytes of every log file. */
@@ -45,22 +45,6 @@ export const OP_RESET = 4;
 
 const KEY_NUMBER = 0;
 const KEY_STRING = 1;
-
-/** Keyspace -> its byte in a frame (the order of `KEYSPACES`). */
-export function keyspaceIndex(keyspace: Keyspace): number {
-  switch (keyspace) {
-    case 'outbound':
-      return 0;
-    case 'inbound':
-      return 1;
-    case 'subscriptions':
-      return 2;
-    case 'meta':
-      return 3;
-    default:
-      return -1;
-  }
-}
 
 /** `String.prototype.isWellFormed` (Node >= 20; typed in a newer `lib` than ours). */
 interface WellFormed {
