@@ -3,16 +3,9 @@
  * in a `beforeAll` and compared in the matching `afterAll` (after the broker and clients are closed).
  */
 import { afterAll, beforeAll, expect } from 'vitest';
-import { settleResources } from '../../../../test/helpers/resources.js';
+import { resourceCounts, settleResources } from '../../../../test/helpers/resources.js';
 
 const WATCHED = ['TCPSocketWrap', 'TCPServerWrap', 'TLSWrap', 'Timeout', 'Immediate'] as const;
-
-/** Counts of the watched resource kinds. */
-export function handleCounts(): Record<string, number> {
-  const counts: Record<string, number> = Object.fromEntries(WATCHED.map((k) => [k, 0]));
-  for (const r of process.getActiveResourcesInfo()) if (r in counts) counts[r]!++;
-  return counts;
-}
 
 /**
  * Registers hooks asserting that no socket, server or timer outlives the file's tests. Call it before the
@@ -22,7 +15,7 @@ export function handleCounts(): Record<string, number> {
 export function checkLeaks(): void {
   let baseline: Record<string, number> = {};
   beforeAll(() => {
-    baseline = handleCounts();
+    baseline = resourceCounts(WATCHED);
   });
   afterAll(async () => {
     // More handles of a kind than before the file's tests means something was left open.
