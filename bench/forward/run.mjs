@@ -63,7 +63,9 @@ function ensureBuilt() {
 
 /** Starts a forwarder process; resolves once it printed `ready`. */
 function startForwarder(impl, url, prefix) {
-  const child = spawn(process.execPath, [join(root, 'bench/forward/forwarder.mjs'), JSON.stringify({ impl, url, qos: QOS, prefix })], {
+  // BENCH_CPU_PROF=<dir>: each forwarder process writes a V8 CPU profile there (node --cpu-prof).
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+  const child = spawn(process.execPath, [...prof, join(root, 'bench/forward/forwarder.mjs'), JSON.stringify({ impl, url, qos: QOS, prefix })], {
     cwd: root,
     stdio: ['pipe', 'pipe', 'pipe'],
   });

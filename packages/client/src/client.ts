@@ -24,6 +24,7 @@ import type {
 } from './events.js';
 import type { MessageIterator, Message, MessagesOptions } from './messages.js';
 import { toBuffer, toCoreOptions, type ClientConnector, type ClientOptions } from './options.js';
+import { OBSERVER, type ClientObserver } from './observer.js';
 import { OpSlot, RESOLVED } from './slots.js';
 import { ClientCore } from './state/core.js';
 import type { AuthPacket } from '@mqttx/codec';
@@ -318,6 +319,11 @@ export class MqttClient extends EventEmitter<ClientEvents> {
   /** An async iterator over incoming messages (bounded buffer; ends when the client closes). */
   messages(options?: MessagesOptions): MessageIterator {
     return this.driver.delivery.iterate(this.driver.status === 'closed' ? { ...options, signal: AbortSignal.abort() } : options);
+  }
+
+  /** Attaches the lifecycle observer (see `observeClient`). @internal */
+  [OBSERVER](observer: ClientObserver): void {
+    this.driver.observer = observer;
   }
 }
 

@@ -41,10 +41,10 @@ export class Delivery implements IteratorOwner {
   private flushScheduled = false;
   /** Active `messages()` iterators (none: no Set, most clients never iterate). */
   private iterators: Set<MessageIterator> | undefined = undefined;
-  /** Manual ack: consumers still working on each message (manual ack only). */
-  private readonly holds: Map<Message, number> | undefined;
-  /** Manual ack: messages a consumer failed on (manual ack only). */
-  private readonly failed: Set<Message> | undefined;
+  /** Manual ack: consumers still working on each message (created on the first message). */
+  private holds: Map<Message, number> | undefined;
+  /** Manual ack: messages a consumer failed on (created on the first failure). */
+  private failed: Set<Message> | undefined;
   private pausedBy = 0;
   /** Held messages dropped because the hold queue was full. */
   dropped = 0;
@@ -60,8 +60,9 @@ export class Delivery implements IteratorOwner {
     this.owner = owner;
     this.manualAck = manualAck;
     this.maxHeld = maxHeld;
-    this.holds = manualAck ? new Map() : undefined;
-    this.failed = manualAck ? new Set() : undefined;
+    // Created on first use: an idle session costs no Map or Set (~0.4 KB).
+    this.holds = undefined;
+    this.failed = undefined;
     emitter.on('newListener', (event: string | symbol) => {
       if (event === 'message') this.scheduleFlush();
     });
@@ -117,7 +118,7 @@ export class Delivery implements IteratorOwner {
 
   private dispatch(message: Message): void {
     const iterators = this.iterators;
-    if (this.manualAck) this.holds!.set(message, (iterators === undefined ? 0 : iterators.size) + 1);
+    if (this.manualAck) (this.holds ??= new Map()).set(message, (iterators === undefined ? 0 : iterators.size) + 1);
     if (iterators !== undefined) for (const it of iterators) it.push(message);
     if (!this.manualAck) {
       try {
@@ -140,7 +141,7 @@ export class Delivery implements IteratorOwner {
           (pending ??= []).push(result as PromiseLike<unknown>);
         }
       } catch (err) {
-        this.failed!.add(message);
+        (this.failed ??= new Set()).add(message);
         this.owner.raise(err);
       }
     }
@@ -148,7 +149,7 @@ export class Delivery implements IteratorOwner {
     Promise.allSettled(pending).then((results) => {
       for (const r of results) {
         if (r.status === 'rejected') {
-          this.failed!.add(message);
+          (this.failed ??= new Set()).add(message);
           this.owner.raise(r.reason);
         }
       }
@@ -159,14 +160,14 @@ export class Delivery implements IteratorOwner {
   /** One consumer is done with `message` (manual ack): the last one acknowledges it. */
   released(message: Message): void {
     if (!this.manualAck) return;
-    const holds = this.holds!;
+    const holds = (this.holds ??= new Map());
     const left = (holds.get(message) ?? 1) - 1;
     if (left > 0) {
       holds.set(message, left);
       return;
     }
     holds.delete(message);
-    const failed = this.failed!.delete(message);
+    const failed = this.failed !== undefined && this.failed.delete(message);
     this.owner.ack(message, failed ? HANDLER_FAILED : 0);
   }
 

@@ -12,6 +12,7 @@ import type { ClientEvents, ClientStats, ClientStatus } from './events.js';
 import { Link, type LinkOwner } from './link.js';
 import type { Message } from './messages.js';
 import type { ClientConnector, ClientOptions } from './options.js';
+import type { ClientObserver, ObservedEvent } from './observer.js';
 import { Reconnector } from './reconnector.js';
 import { OpSlot, type SlotOwner } from './slots.js';
 import type { ClientCore } from './state/core.js';
@@ -68,6 +69,8 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner 
   private readingPaused = false;
   /** `end()`: resolves when the core is idle (or the link is gone). */
   private idleWaiter: (() => void) | undefined = undefined;
+  /** Gets lifecycle events before the listeners (see `observeClient`). */
+  observer: ClientObserver | undefined = undefined;
 
   /**
    * @param emitter - the public client
@@ -221,11 +224,15 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner 
 
   /** Reports an error on the `error` event when someone listens (an unheard error never throws). */
   report(error: unknown): void {
+    const observer = this.observer;
+    if (observer === undefined && this.emitter.listenerCount('error') === 0) return;
+    const err = error instanceof Error ? error : new Error(String(error));
+    observer?.clientEvent('error', err);
     if (this.emitter.listenerCount('error') === 0) return;
     try {
-      this.emitter.emit('error', error instanceof Error ? error : new Error(String(error)));
-    } catch (err) {
-      rethrowLater(err);
+      this.emitter.emit('error', err);
+    } catch (thrown) {
+      rethrowLater(thrown);
     }
   }
 
@@ -234,12 +241,13 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner 
    * listens, else thrown again on a later tick, outside the protocol core (like a throw in a timer).
    */
   raise(error: unknown): void {
-    if (this.emitter.listenerCount('error') > 0) this.report(error);
+    if (this.observer !== undefined || this.emitter.listenerCount('error') > 0) this.report(error);
     else rethrowLater(error);
   }
 
   /** Emits an event; a throwing listener cannot break the core (see {@link Driver.raise}). */
-  emit<K extends keyof ClientEvents>(event: K, ...args: ClientEvents[K]): void {
+  emit<K extends ObservedEvent>(event: K, ...args: ClientEvents[K]): void {
+    this.observer?.clientEvent(event, args[0]);
     try {
       (this.emitter.emit as (e: K, ...a: ClientEvents[K]) => boolean)(event, ...args);
     } catch (err) {

@@ -14,6 +14,7 @@
  * The protocol itself lives in a pure state machine ({@link ClientCore}), exported as an advanced API
  * for drivers of your own (one timer wheel for thousands of sessions, custom I/O).
  * @packageDocumentation
+ * @mergeModuleWith <project>
  */
 export { MqttxError, isTemporary, isTimeout } from '@mqttx/codec/errors';
 export { MqttClient, connect, type SubscribeRequest } from './client.js';
@@ -80,3 +81,4 @@ export {
   type Op,
   type SessionSnapshot,
 } from './state/index.js';
+export { observeClient, OBSERVER, type ClientObserver, type ObservedEvent } from './observer.js';

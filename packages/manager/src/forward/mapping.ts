@@ -48,22 +48,30 @@ function render(pieces: readonly Piece[], captures: readonly string[], topic: st
   return out;
 }
 
-/** Matches `levels` against the topic's levels; returns the captures or undefined. */
+/**
+ * Matches `levels` against the topic's levels without splitting the topic (this runs once per forwarded
+ * message); returns the captures (substrings of `topic`) or undefined.
+ */
 function match(levels: readonly string[], topic: string): string[] | undefined {
-  if (topic.startsWith('$') && (levels[0] === '+' || levels[0] === '#')) return undefined;
-  const parts = topic.split('/');
+  // [MQTT-4.7.2-1]: a filter starting with a wildcard does not match a topic starting with `$`.
+  if (topic.charCodeAt(0) === 0x24 && (levels[0] === '+' || levels[0] === '#')) return undefined;
   const captures: string[] = [];
+  let start = 0;
   for (let i = 0; i < levels.length; i++) {
     const level = levels[i]!;
     if (level === '#') {
-      captures.push(parts.slice(i).join('/'));
+      // `a/#` also matches `a` itself [MQTT-4.7.1-2]: the capture is then empty.
+      captures.push(start > topic.length ? '' : topic.slice(start));
       return captures;
     }
-    if (i >= parts.length) return undefined;
-    if (level === '+') captures.push(parts[i]!);
-    else if (level !== parts[i]) return undefined;
+    if (start > topic.length) return undefined; // the topic has fewer levels
+    let end = topic.indexOf('/', start);
+    if (end < 0) end = topic.length;
+    if (level === '+') captures.push(topic.slice(start, end));
+    else if (end - start !== level.length || !topic.startsWith(level, start)) return undefined;
+    start = end + 1;
   }
-  return parts.length === levels.length ? captures : undefined;
+  return start > topic.length ? captures : undefined;
 }
 
 /**

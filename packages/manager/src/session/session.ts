@@ -5,7 +5,7 @@
  * @module
  */
 import { MqttClient, MqttxError, type ClientOptions, type Message, type PublishOptions, type PublishPromise } from '@mqttx/client';
-import type { ConnectedInfo, ReconnectingInfo, SubscriptionGrant } from '@mqttx/client';
+import type { ClientObserver, ConnectedInfo, ObservedEvent, ReconnectingInfo, SubscriptionGrant } from '@mqttx/client';
 import { ManagerError, newConfigurationError, newSubscriptionError, toMqttxError } from '../errors.js';
 import type { EventBus, ManagerEventData, ManagerEventType } from '../events.js';
 import { PrometheusExporter } from '../metrics/prometheus.js';
@@ -82,7 +82,7 @@ function payloadBytes(payload: string | Buffer | Uint8Array): number {
  * A named session. Get it with `manager.getSession(name)`; the underlying client is {@link Session.client}
  * for anything the session does not wrap.
  */
-export class Session {
+export class Session implements ClientObserver {
   /** Session name. */
   readonly name: string;
   /** The underlying client (manual acknowledgement is on: the session acknowledges after dispatch). */
@@ -139,7 +139,11 @@ export class Session {
     this.started = undefined;
     this.closing = undefined;
     this.lastError = undefined;
-    const clientOptions: ClientOptions = { ...options.client, username: this.gate };
+    // `username` first, then the spread: V8 gives every object built as `{ ...x, key }` a map of its own
+    // once the spread's inline cache goes generic (after a few sessions), which cost ~0.5 KB per session
+    // (map, descriptors, code); a literal that starts with its own key keeps one shared map.
+    const clientOptions: ClientOptions = { username: this.gate, ...options.client };
+    clientOptions.username = this.gate;
     const password = options.client.password;
     // The user name comes from the gate (a function), so a static password would fail the client's 3.1.1
     // "password needs a user name" check before the name is known: resolve both at connect time.
@@ -337,7 +341,29 @@ export class Session {
     this.readyPending = false;
     this.ready = true;
     this.host.bus.emitEvent('session_ready', this.name, { subscriptions: this.table.size });
-    this.waiters?.resolveAll();
+    const waiters = this.waiters;
+    this.waiters = undefined; // an idle ready session keeps no waiter bookkeeping
+    waiters?.resolveAll();
+  }
+
+  /** @internal The client's lifecycle events (this session is the client's observer). */
+  clientEvent(event: ObservedEvent, arg: unknown): void {
+    switch (event) {
+      case 'connect':
+        return this.connected(arg as ConnectedInfo);
+      case 'ready':
+        return this.clientReady();
+      case 'offline':
+        return this.offline(arg as Error | undefined);
+      case 'reconnecting':
+        return this.reconnecting(arg as ReconnectingInfo);
+      case 'close':
+        return this.closed(arg as Error | undefined);
+      case 'error':
+        return this.fail(arg);
+      default:
+        return undefined; // 'disconnect': the reason comes with 'offline' / 'close'
+    }
   }
 
   /** @internal client 'connect' */
