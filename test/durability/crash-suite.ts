@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileStore } from '../../packages/client/src/store/index.js';
 import { RedisStore } from '../../packages/client/src/redis/index.js';
 import { describeMosquitto, startMosquitto, type MosquittoInstance } from '../helpers/mosquitto.js';
-import { redisAvailable, startRedis, type RedisInstance } from '../helpers/redis.js';
+import { describeRedis, startRedis, type RedisInstance } from '../helpers/redis.js';
 import { formatCounts, runCrash, type CrashCounts } from './crash-harness.js';
 
 function check(counts: CrashCounts, kills: number): void {
@@ -63,7 +63,7 @@ export function crashSuite(total: number, timeoutMs: number): void {
       );
     }
 
-    describe.skipIf(!redisAvailable())('redis', () => {
+    describeRedis('redis', () => {
       let redis: RedisInstance;
       beforeAll(async () => {
         redis = await startRedis();
