@@ -83,6 +83,7 @@ describe('sessionBuilder', () => {
   it('storage methods, the tls shorthand, autoReconnect / disableReconnect, protocol 3.1.1', () => {
     expect(sessionBuilder('m').brokers(B).memoryStorage().build().storage).toEqual({ type: 'memory' });
     expect(sessionBuilder('f').brokers(B).fileStorage('/var/lib/mqttx').build().storage).toEqual({ type: 'file', dir: '/var/lib/mqttx' });
+    expect(sessionBuilder('f').brokers(B).fileStorage('/d', 'always').build().storage).toEqual({ type: 'file', dir: '/d', fsync: 'always' });
     expect(sessionBuilder('t').brokers(B).tls('ca.pem').tls({ skipVerify: true }).build().tls).toEqual({ caFile: 'ca.pem', skipVerify: true });
     expect(sessionBuilder('r').brokers(B).disableReconnect().build().connectProps).toEqual({ autoReconnect: false });
     expect(sessionBuilder('r').brokers(B).disableReconnect().autoReconnect().build().connectProps).toEqual({ autoReconnect: true });
@@ -108,6 +109,7 @@ describe('sessionBuilder', () => {
     expect(fieldOf(() => sessionBuilder('x').brokers(B).performance({ readBufferSize: 0 }).build())).toBe('performance.readBufferSize');
     expect(fieldOf(() => sessionBuilder('x').messageChannelSize(0))).toBe('messageChannelSize');
     expect(fieldOf(() => sessionBuilder('x').fileStorage(''))).toBe('fileStorage');
+    expect(fieldOf(() => sessionBuilder('x').fileStorage('/d', 'sometimes' as never))).toBe('fileStorage');
     expect(fieldOf(() => sessionBuilder('x').redisStorage(''))).toBe('redisStorage');
     expect(fieldOf(() => sessionBuilder('x').brokers(B).redisAuth('pw').build())).toBe('redisAuth');
     expect(fieldOf(() => sessionBuilder('x').protocolVersion(3 as never))).toBe('protocolVersion');

@@ -94,6 +94,7 @@ describe('unit: each option maps onto the client option it names', () => {
   it('storage: memory (the client memory), file (dir), redis (address, credentials, db, key prefix)', () => {
     expect(client({ storage: { type: 'memory' } }).store).toBeUndefined();
     expect(client({ storage: { type: 'file', dir: '/tmp/x' } }).store).toEqual({ type: 'file', dir: '/tmp/x' });
+    expect(client({ storage: { type: 'file', dir: '/tmp/x', fsync: 'none' } }).store).toEqual({ type: 'file', dir: '/tmp/x', fsync: 'none' });
     expect(client({ storage: { type: 'redis', address: 'redis://127.0.0.1:6380' } }).store).toEqual({ type: 'redis', connection: 'redis://127.0.0.1:6380' });
     expect(client({ storage: { type: 'redis', address: 'rediss://h:6390/2', username: 'ru', password: 'rp', keyPrefix: 'app:' } }).store).toEqual({
       type: 'redis',
@@ -146,6 +147,7 @@ describe('unit: each option maps onto the client option it names', () => {
     expect(fieldOf(() => resolveSessionOptions({ ...base, protocolVersion: 4, performance: { maxMessageSize: 100 } }))).toBe('performance.maxMessageSize');
     expect(fieldOf(() => resolveSessionOptions({ ...base, storage: { type: 'disk' } as never }))).toBe('storage.type');
     expect(fieldOf(() => resolveSessionOptions({ ...base, storage: { type: 'file' } as never }))).toBe('storage.dir');
+    expect(fieldOf(() => resolveSessionOptions({ ...base, storage: { type: 'file', dir: '/d', fsync: 'often' } as never }))).toBe('storage.fsync');
     expect(fieldOf(() => resolveSessionOptions({ ...base, storage: { type: 'redis', address: 'http://x' } }))).toBe('storage.address');
     expect(fieldOf(() => resolveSessionOptions({ ...base, topics: [{ topic: 'a', qos: 3 as never }] }))).toBe('topics[0].qos');
     expect(fieldOf(() => resolveSessionOptions({ ...base, topics: [{ topic: 'a', handler: 'x' as never }] }))).toBe('topics[0].handler');

@@ -21,6 +21,7 @@ import type { MessageHandler, QoS } from './message.js';
 import {
   resolveSessionOptions,
   type ConnectProps,
+  type FileStorageOptions,
   type PerformanceOptions,
   type SessionOptions,
   type SessionTlsOptions,
@@ -210,9 +211,18 @@ export class SessionBuilder {
     return this;
   }
 
-  /** Session state in files under `dir`. */
-  fileStorage(dir: string): this {
-    this.storage = { type: 'file', dir: reqString(dir, 'fileStorage') };
+  /**
+   * Session state in files under `dir`.
+   * @param dir - directory of the store
+   * @param fsync - durability policy (`'batch'` when omitted; see {@link FileStorageOptions.fsync})
+   */
+  fileStorage(dir: string, fsync?: 'always' | 'batch' | 'none'): this {
+    const storage: FileStorageOptions = { type: 'file', dir: reqString(dir, 'fileStorage') };
+    if (fsync !== undefined) {
+      if (fsync !== 'always' && fsync !== 'batch' && fsync !== 'none') throw badField('fileStorage', "fsync must be 'always', 'batch' or 'none'");
+      storage.fsync = fsync;
+    }
+    this.storage = storage;
     return this;
   }
 

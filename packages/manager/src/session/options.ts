@@ -83,18 +83,27 @@ export interface PerformanceOptions {
 
 /** Session state in the client's memory (the default). */
 export interface MemoryStorageOptions {
+  /** Selects the in-memory store: the session's state lives as long as the process. */
   type: 'memory';
 }
 
 /** Session state in a directory (`FileStore`). */
 export interface FileStorageOptions {
+  /** Selects the file store: the session's state survives a restart of the process. */
   type: 'file';
   /** Directory of the store. */
   dir: string;
+  /**
+   * When a record counts as durable (the client's `FileStore` policy): `'always'` fsyncs every write,
+   * `'batch'` (the default) shares one fsync among the writes of a moment (group commit), `'none'` leaves
+   * it to the operating system.
+   */
+  fsync?: 'always' | 'batch' | 'none';
 }
 
 /** Session state in Redis (`RedisStore`, needs the optional `ioredis` package). */
 export interface RedisStorageOptions {
+  /** Selects the Redis store: the session's state survives a restart and can move between hosts. */
   type: 'redis';
   /** `redis://host:port[/db]` or `rediss://...`. */
   address: string;
@@ -123,7 +132,9 @@ export interface TopicOptions {
 
 /** Will message of a session. */
 export interface SessionWillOptions {
+  /** Will topic: a topic name without wildcards. */
   topic: string;
+  /** Will payload; a string is sent as UTF-8. Any other type is refused with `ERR_CONFIGURATION`. */
   payload: string | Buffer | Uint8Array;
   /** Default 0. */
   qos?: QoS;
@@ -171,20 +182,36 @@ export interface SessionOptions {
 
 /** Everything a session needs, validated. */
 export interface ResolvedSessionOptions {
+  /** Unique name of the session. */
   name: string;
   /** Options for `new MqttClient` (the session adds its connect gate to `username`). */
   client: ClientOptions;
   /** The user name to send (the session wraps it in its connect gate). */
   username: string | undefined;
+  /** Connect in the background when added (default true). */
   autoConnect: boolean;
   /** Buffer bound of this session's routes and handlers, undefined for the manager's default. */
   messageChanSize: number | undefined;
-  topics: Array<{ topic: string; qos: QoS; handler: MessageHandler | undefined }>;
+  /** The `topics` option with defaults applied, subscribed when the session is added. */
+  topics: Array<{
+    /** Topic filter. */
+    topic: string;
+    /** Maximum QoS (default 0 applied). */
+    qos: QoS;
+    /** Handler of the messages matching `topic`, if any. */
+    handler: MessageHandler | undefined;
+  }>;
+  /** `connectProps.persistentSession`: the session is kept across connections (default false). */
   persistent: boolean;
+  /** Clean Session (3.1.1) / Clean Start (5.0) sent in CONNECT: default true, false when `persistent`. */
   cleanSession: boolean;
+  /** Reconnect after a lost connection and retry a failed first connect (default true). */
   autoReconnect: boolean;
+  /** Subscribe again to the session's own topics when the broker lost the session (default true). */
   resumeSubs: boolean;
+  /** `tls.skipVerify`: the server certificate is not verified (default false). */
   skipVerify: boolean;
+  /** Protocol level: 4 (3.1.1) or 5 (5.0), normalised from `'3.1.1'` / `'5.0'`. */
   protocolVersion: 4 | 5;
 }
 
@@ -259,8 +286,10 @@ function storageOf(value: unknown): ClientOptions['store'] {
       checkKeys(s, ['type'], 'storage');
       return undefined; // the client's own memory is the session (no store round trips)
     case 'file':
-      checkKeys(s, ['type', 'dir'], 'storage');
-      return { type: 'file', dir: reqString(s.dir, 'storage.dir') };
+      checkKeys(s, ['type', 'dir', 'fsync'], 'storage');
+      if (s.fsync === undefined) return { type: 'file', dir: reqString(s.dir, 'storage.dir') };
+      if (s.fsync !== 'always' && s.fsync !== 'batch' && s.fsync !== 'none') throw badField('storage.fsync', "must be 'always', 'batch' or 'none'");
+      return { type: 'file', dir: reqString(s.dir, 'storage.dir'), fsync: s.fsync };
     case 'redis':
       checkKeys(s, ['type', 'address', 'username', 'password', 'db', 'keyPrefix'], 'storage');
       return redisStore(s);

@@ -96,7 +96,7 @@ const session = object({
   storage: optional(
     tagged('type', {
       memory: object({ type: required(oneOf(['memory'])) }),
-      file: object({ type: required(oneOf(['file'])), dir: required(filePath({ mustExist: false })) }),
+      file: object({ type: required(oneOf(['file'])), dir: required(filePath({ mustExist: false })), fsync: optional(oneOf(['always', 'batch', 'none'])) }),
       redis: object({
         type: required(oneOf(['redis'])),
         address: required(string({ test: (s) => (/^rediss?:\/\/[^/\s]/.test(s) ? undefined : 'must be a redis:// or rediss:// URL') })),

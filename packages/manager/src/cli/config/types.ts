@@ -71,6 +71,8 @@ export interface FileStorageConfig {
   type: 'file';
   /** Directory of the store (created when missing). */
   dir: string;
+  /** Durability policy of the file store (default `'batch'`). */
+  fsync?: 'always' | 'batch' | 'none';
 }
 
 /** Session store in Redis. */
