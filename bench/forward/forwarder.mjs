@@ -10,20 +10,30 @@
  * - mqttjs: two MQTT.js clients and a message handler that publishes (MQTT.js acknowledges on its own).
  */
 import { createInterface } from 'node:readline';
+import { ioCounters, ioSince } from '../lib/sysio.mjs';
 
 const spec = JSON.parse(process.argv[2]);
 const { impl, url, qos, prefix } = spec;
 let forwarded = () => 0;
 let close = async () => {};
 
-if (impl === 'mqttx') {
+if (impl === 'mqttx' || impl === 'mqttx-ack') {
   const { SessionManager, Forwarder } = await import('../../packages/manager/dist/index.js');
   const manager = new SessionManager({ logger: { warn() {} } });
   manager.addSession({ name: 'src', brokers: url, clientId: `${prefix}-fwd-src` });
   manager.addSession({ name: 'dst', brokers: url, clientId: `${prefix}-fwd-dst` });
   await manager.waitForAllSessions(10_000);
   const f = new Forwarder(
-    { name: 'bench', sourceSessions: ['src'], sourceTopics: [`${prefix}/in/#`], targetSession: 'dst', qos, topicMapping: { [`${prefix}/in/#`]: `${prefix}/out/{1}` } },
+    {
+      name: 'bench',
+      sourceSessions: ['src'],
+      sourceTopics: [`${prefix}/in/#`],
+      targetSession: 'dst',
+      qos,
+      topicMapping: { [`${prefix}/in/#`]: `${prefix}/out/{1}` },
+      // mqttx-ack: the source is acknowledged at once, as the MQTT.js handler does (no backpressure).
+      ...(impl === 'mqttx-ack' ? { dropPolicy: 'drop-newest', bufferSize: 100_000 } : {}),
+    },
     manager,
   );
   await f.start();
@@ -53,14 +63,17 @@ if (impl === 'mqttx') {
 }
 
 let cpu0 = process.cpuUsage();
+let io0 = ioCounters();
 process.stdout.write('ready\n');
 for await (const line of createInterface({ input: process.stdin })) {
   if (line === 'start') {
     cpu0 = process.cpuUsage();
+    io0 = ioCounters();
     process.stdout.write('started\n');
   } else if (line === 'report') {
     const cpu = process.cpuUsage(cpu0);
-    process.stdout.write(`${JSON.stringify({ userUs: cpu.user, systemUs: cpu.system, forwarded: forwarded() })}\n`);
+    const io = ioSince(io0);
+    process.stdout.write(`${JSON.stringify({ userUs: cpu.user, systemUs: cpu.system, forwarded: forwarded(), ...io })}\n`);
   } else if (line === 'exit') {
     await close();
     process.exit(0);
