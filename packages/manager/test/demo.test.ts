@@ -1,11 +1,12 @@
 /**
  * `npm start` (node scripts/start.mjs) as a child process on the built package: it finishes by itself after
- * `--duration` with a non-empty summary (exit 0), stops early and still summarises on SIGTERM, and refuses a
- * bad flag with exit 2.
+ * `--duration` with a non-empty summary (exit 0), stops early and still summarises on SIGTERM, refuses a
+ * bad flag with exit 2, and runs the same against a real broker with `--broker` (a private Mosquitto).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describeMosquitto, startMosquitto, type MosquittoInstance } from '../../../test/helpers/mosquitto.js';
 import { ROOT, ensureCliBuilt } from './cli-helpers/build.js';
 
 beforeAll(ensureCliBuilt, 180_000);
@@ -116,5 +117,33 @@ describe('npm start (scripts/start.mjs)', () => {
     const demo = startDemo(['--duration', 'soon']);
     expect(await demo.exit).toBe(2);
     expect(demo.err()).toContain('Usage: npm start');
+  }, 60_000);
+});
+
+describeMosquitto('npm start -- --broker (a real Mosquitto)', () => {
+  let mosquitto: MosquittoInstance | undefined;
+  beforeAll(async () => {
+    mosquitto = await startMosquitto();
+  });
+  it('the same demo against --broker: sessions connect there, everything published is forwarded and received', async () => {
+    try {
+      const demo = startDemo(['--broker', mosquitto!.url, '--duration', '2']);
+      expect(await demo.exit).toBe(0);
+      const out = demo.out();
+      expect(demo.err()).toBe('');
+      expect(out).toMatch(/^\S+Z status sessions=3 connected=3 /m);
+      // No embedded broker was started: the sessions used the one given.
+      expect(out).not.toMatch(/embedded/);
+      expect(out).toContain(mosquitto!.url);
+      const published = row(out, 'published by sensors');
+      expect(published).toBeGreaterThan(0);
+      expect(row(out, 'forwarded to storage')).toBe(published);
+      expect(row(out, 'received by storage')).toBe(published);
+      expect(row(out, 'errors')).toBe(0);
+      // Mosquitto saw the demo's clients connect.
+      expect(mosquitto!.log()).toMatch(/New client connected/);
+    } finally {
+      await mosquitto?.stop();
+    }
   }, 60_000);
 });
