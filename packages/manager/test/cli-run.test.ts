@@ -4,7 +4,7 @@
  * exit 0; a config the validator refuses -> exit 2 with nothing connected. The mapping of a config onto the
  * manager's options runs in-process.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, type Broker } from '@mqttx/testkit';
@@ -87,6 +87,12 @@ describe('mqttx run (child process, testkit broker)', () => {
     expect(text).toMatch(/^mqtt_manager_sessions_connected 2$/m);
     expect(text).toMatch(/^mqtt_route_delivered_total\{route="stored",filter="storage\/#"\} 1$/m);
 
+    // The config changes on disk: said on stderr, not applied (the forwarder keeps its mapping).
+    appendFileSync(config, '# edited while running\n');
+    await p.waitFor(/^\S+Z warning: .*run\.yaml changed on disk; not reloaded/m, 'stderr');
+    b.publish('sensors/8/temperature', '22.0', { qos: 1 });
+    await p.waitFor(/^\[dst\] storage\/8\/temp 22\.0$/m);
+
     const disconnects = Promise.all(
       ['run-src', 'run-dst'].map((clientId) => b.waitFor({ direction: 'in', type: 'disconnect', clientId }, { timeout: 8000 })),
     );
@@ -95,7 +101,8 @@ describe('mqttx run (child process, testkit broker)', () => {
     expect(code).toBe(0);
     await disconnects; // every session ended gracefully with a DISCONNECT
     expect(p.stdout()).toMatch(/^stopped: every session disconnected$/m);
-    expect(p.stderr()).toBe('');
+    // Nothing else on stderr but the one change notice.
+    expect(p.stderr().trimEnd().split('\n')).toHaveLength(1);
   }, 20_000);
 
   it('a config with a problem: exit 2, every problem by path, nothing connects', async () => {

@@ -7,6 +7,7 @@
  * closes.
  * @module
  */
+import { statSync, watch, type FSWatcher } from 'node:fs';
 import { ForwarderManager } from '../../forward/manager.js';
 import { SessionManager } from '../../manager.js';
 import { serveMetrics, type MetricsServer } from '../../metrics/http.js';
@@ -20,6 +21,11 @@ import { forwarderConfigOf, routeOptionsOf, sessionOptionsOf } from './run-map.j
 
 /** Options of {@link runConfig} (tests inject the status mode and timers). */
 export interface RunEngineOptions {
+  /**
+   * The config file: watched while running, and a change on disk is reported on stderr (once per change),
+   * never applied: `run` reloads nothing, silently or otherwise; a restart applies a new config.
+   */
+  configPath?: string;
   /** Status output mode; default: a table when stdout is a terminal. */
   statusMode?: 'table' | 'log';
   /** Timers of the live status. */
@@ -53,6 +59,7 @@ export async function runConfig(config: RunConfig, ctx: CliContext, options: Run
   });
   let metrics: MetricsServer | undefined;
   let live: LiveStatus | undefined;
+  let watcher: FSWatcher | undefined;
   try {
     // Sessions first, none connecting yet: forwarders and routes then find every session in place.
     for (const s of config.sessions) manager.addSession(sessionOptionsOf(s));
@@ -108,8 +115,10 @@ export async function runConfig(config: RunConfig, ctx: CliContext, options: Run
       manager.getSession(name)?.connect().catch(() => undefined);
     }
     status.start();
+    if (options.configPath !== undefined) watcher = watchConfig(options.configPath, ctx);
     await whenAborted(ctx.signal);
   } finally {
+    watcher?.close();
     live?.stop();
     await manager.close();
     await metrics?.close();
@@ -127,4 +136,34 @@ function addLogRoute(manager: SessionManager, r: RouteConfig, index: number, sta
   route.ready.catch((err: unknown) => {
     ctx.stderr.write(`${stamp()} error route=${name} ${codeOf(err)}: ${messageOf(err)}\n`);
   });
+}
+
+/** A signature of the file's content as seen by `stat` (size and modification time), or '' when it is gone. */
+function signature(path: string): string {
+  try {
+    const st = statSync(path);
+    return `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Watches the config file and says on stderr when it changed on disk (once per distinct change): the
+ * running config stays what was validated at start.
+ */
+function watchConfig(path: string, ctx: CliContext): FSWatcher | undefined {
+  let seen = signature(path);
+  try {
+    const watcher = watch(path, { persistent: false }, () => {
+      const now = signature(path);
+      if (now === seen) return;
+      seen = now;
+      ctx.stderr.write(`${stamp()} warning: ${path} changed on disk; not reloaded (restart mqttx run to apply it)\n`);
+    });
+    watcher.on('error', () => watcher.close()); // the file went away: nothing more to report
+    return watcher;
+  } catch {
+    return undefined; // not watchable (a FIFO, /dev/stdin ...): nothing to report either
+  }
 }

@@ -2,9 +2,10 @@
  * `mqttx run <config>`: runs the sessions, routes and forwarders a config file describes. The config is
  * loaded and validated completely first (every problem listed by path, exit 2, nothing connected); `--check`
  * stops there with a summary. The run itself is in `run-engine.ts`; SIGINT / SIGTERM end it gracefully
- * (exit 0).
+ * (exit 0). The config is read once: a change on disk is reported on stderr and never applied.
  * @module
  */
+import { resolve } from 'node:path';
 import { parseCommandArgs } from '../args.js';
 import { parseBrokerUrl } from '../broker-url.js';
 import { loadRunConfig } from '../config/load.js';
@@ -45,7 +46,8 @@ export function describeConfig(config: RunConfig): string {
 /** Runs `mqttx run`. */
 export async function run(args: readonly string[], ctx: CliContext): Promise<ExitCode> {
   const { values, positionals } = parseCommandArgs(args, OPTIONS, { min: 1, max: 1 });
-  const config = loadRunConfig(positionals[0]!, ctx.env, ctx.cwd);
+  const file = positionals[0]!;
+  const config = loadRunConfig(file, ctx.env, ctx.cwd);
   if (values.check) {
     checkWithManager(config);
     ctx.stdout.write(describeConfig(config));
@@ -54,6 +56,6 @@ export async function run(args: readonly string[], ctx: CliContext): Promise<Exi
   // The manager's own checks too, before anything exists: a refused config connects nothing (exit 2).
   checkWithManager(config);
   const { runConfig } = await import('./run-engine.js');
-  await runConfig(config, ctx);
+  await runConfig(config, ctx, { configPath: resolve(ctx.cwd, file) });
   return EXIT.OK;
 }
