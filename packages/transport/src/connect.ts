@@ -3,10 +3,9 @@
  * wraps any open Duplex into a {@link Connection}.
  * @module
  */
-import { readFile } from 'node:fs/promises';
 import { isIP, connect as netConnect, type NetConnectOpts, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { checkServerIdentity as defaultCheckServerIdentity, connect as tlsConnect, type ConnectionOptions as NodeTlsOptions, type TLSSocket } from 'node:tls';
+import type { ConnectionOptions as NodeTlsOptions, TLSSocket } from 'node:tls';
 import type { MqttxError } from '@mqttx/codec/errors';
 import { Connection } from './connection.js';
 import type { ConnectionInfo } from './connection-types.js';
@@ -15,6 +14,18 @@ import { type ConnectOptions, type ConnectionOptions, validateConnectOptions } f
 import { type ParsedTarget, type Target, type TargetSpec, resolveTarget } from './target.js';
 
 const DEFAULT_CONNECT_TIMEOUT = 30_000;
+
+type NodeTls = typeof import('node:tls');
+
+let tlsModule: Promise<NodeTls> | undefined;
+
+/**
+ * `node:tls` (which loads `node:crypto`) is imported on the first TLS connection, not when the package is
+ * imported: a plain `mqtt://` user never pays for it.
+ */
+function loadTls(): Promise<NodeTls> {
+  return (tlsModule ??= import('node:tls'));
+}
 
 /**
  * Opens a connection to `target` and resolves once it can carry data (TCP connected; for TLS, handshake done
@@ -56,12 +67,16 @@ export async function openConnection(target: Target, options: ConnectOptions): P
   const signal = options.signal;
   if (signal?.aborted) throw abortError(signal.reason, shown);
   const tls = target.protocol === 'tls';
-  const material = tls ? await loadTlsFiles(options, shown) : undefined;
+  // TCP stays synchronous up to the socket; only TLS waits for its module and certificate files.
+  const secure = tls ? await loadTlsSetup(options, shown) : undefined;
   if (signal?.aborted) throw abortError(signal.reason, shown);
 
   let socket: Socket | TLSSocket;
   try {
-    socket = tls ? tlsConnect(tlsOptions(target, options, material!)) : netConnect(tcpOptions(target, options));
+    socket =
+      secure !== undefined
+        ? secure.api.connect(tlsOptions(target, options, secure.material, secure.api))
+        : netConnect(tcpOptions(target, options));
   } catch (err) {
     throw optionError(err, shown, tls);
   }
@@ -177,7 +192,23 @@ interface TlsMaterial {
   key: ConnectOptions['key'];
 }
 
+/** `node:tls` and the TLS material, loaded together before a TLS connect. */
+interface TlsSetup {
+  api: NodeTls;
+  material: TlsMaterial;
+}
+
+async function loadTlsSetup(options: ConnectOptions, shown: string): Promise<TlsSetup> {
+  const [api, material] = await Promise.all([loadTls(), loadTlsFiles(options, shown)]);
+  return { api, material };
+}
+
 async function loadTlsFiles(options: ConnectOptions, shown: string): Promise<TlsMaterial> {
+  if (options.caFile === undefined && options.certFile === undefined && options.keyFile === undefined) {
+    return { ca: options.ca, cert: options.cert, key: options.key };
+  }
+  // Only TLS with certificate files needs `node:fs/promises`.
+  const { readFile } = await import('node:fs/promises');
   const read = async (path: string | undefined, name: string) => {
     if (path === undefined) return undefined;
     try {
@@ -201,7 +232,7 @@ async function loadTlsFiles(options: ConnectOptions, shown: string): Promise<Tls
 /** Node passes these to the TLS socket and its `net` connect; @types/node does not list them. */
 type TlsConnectArgs = NodeTlsOptions & { highWaterMark?: number; localAddress?: string; family?: number };
 
-function tlsOptions(target: Target, options: ConnectOptions, material: TlsMaterial): TlsConnectArgs {
+function tlsOptions(target: Target, options: ConnectOptions, material: TlsMaterial, api: NodeTls): TlsConnectArgs {
   const host = target.host;
   const requested = options.servername;
   // SNI carries host names only, never IP literals (RFC 6066 section 3).
@@ -212,7 +243,7 @@ function tlsOptions(target: Target, options: ConnectOptions, material: TlsMateri
     rejectUnauthorized: options.rejectUnauthorized ?? true,
   };
   if (isIP(sni) === 0) tls.servername = sni;
-  const check = options.checkServerIdentity ?? defaultCheckServerIdentity;
+  const check = options.checkServerIdentity ?? api.checkServerIdentity;
   if (requested !== undefined && isIP(requested) !== 0) {
     // An IP servername is not sent, but the certificate must still match it.
     tls.checkServerIdentity = (_host, cert) => check(requested, cert);

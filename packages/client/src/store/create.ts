@@ -18,13 +18,26 @@ import { FileStore, type FileStoreOptions } from './file/file-store.js';
 import { MemoryStore } from './memory.js';
 import type { SessionStore } from './types.js';
 
-/** `store: { type: 'file', ... }`: the {@link FileStoreOptions} without the client id. */
+/**
+ * `store: { type: 'file', ... }`: the {@link FileStoreOptions} without the client id.
+ * @prop onRecovery - Told (once, during `open`) when the log's tail was dropped; also kept in
+ * `FileStore.recovery`.
+ */
 export interface FileStoreSpec extends Omit<FileStoreOptions, 'clientId'> {
+  /** Selects the append-only file store ({@link FileStore}). */
   type: 'file';
 }
 
-/** `store: { type: 'redis', ... }`: the Redis store's options without the client id. */
+/**
+ * `store: { type: 'redis', ... }`: the Redis store's options without the client id.
+ * @prop onError - Errors of a client the store created (connection refused, ...), which would go unheard
+ * otherwise.
+ */
 export interface RedisStoreSpec extends Omit<RedisStoreOptions, 'clientId'> {
+  /**
+   * Selects the Redis store (`RedisStore` from `@mqttx/client/redis`; needs the optional `ioredis` peer
+   * dependency, `ERR_CONFIG` when it is missing).
+   */
   type: 'redis';
 }
 

@@ -6,18 +6,18 @@
 export type { Keyspace, SessionStore, StoreCapabilities, StoreKey, StoreRecord } from './types.js';
 export { KEYSPACES } from './types.js';
 export { MemoryBacking, MemoryStore } from './memory.js';
+// Straight from the modules, not through `./file/index.js`: the file store's engine (log, lock, replay and their
+// Node built-ins) is loaded only by `FileStore.open()`, so the main entry stays light.
 export {
   FileStore,
-  StoreForeignError,
-  StoreLockedError,
   type CompactionStep,
   type FileStoreHooks,
   type FileStoreOptions,
   type FileStoreStats,
   type FsyncPolicy,
-  type RecoveryReport,
-  type StoreFile,
-  type StoreFs,
-} from './file/index.js';
+} from './file/file-store.js';
+export { StoreForeignError, StoreLockedError } from './file/errors.js';
+export type { StoreFile, StoreFs } from './file/fs-layer.js';
+export type { RecoveryReport } from './file/replay.js';
 export { createStore, type FileStoreSpec, type RedisStoreSpec, type StoreContext, type StoreSpec } from './create.js';
 export type { RedisClientLike, RedisStoreOptions } from '../redis/options.js';

@@ -80,12 +80,20 @@ export class MemoryStore implements SessionStore {
     for (const keyspace of KEYSPACES) this.space(keyspace).clear();
   }
 
-  /** {@inheritDoc SessionStore.flush} Memory writes are done when they resolve. */
+  /**
+   * Resolves once every operation issued before the call is durable. Memory writes are done when they
+   * resolve, so this only rejects (`ERR_STORE`) after `close()`.
+   */
   async flush(): Promise<void> {
     if (this.closed) throw new StoreError('the store is closed');
   }
 
-  /** {@inheritDoc SessionStore.setExpiry} Memory does not outlive the process: nothing to expire. */
+  /**
+   * How long the stored session should outlive the last write, in seconds (the MQTT session expiry interval);
+   * `undefined`, `0` or `0xFFFFFFFF` and above keep it until deleted.
+   * Memory does not outlive the process: nothing to expire, so the value is only validated (`ERR_STORE` for
+   * a negative one).
+   */
   async setExpiry(seconds: number | undefined): Promise<void> {
     if (this.closed) throw new StoreError('the store is closed');
     if (seconds !== undefined && !(seconds >= 0)) throw new StoreError('invalid expiry', undefined, { seconds });

@@ -1,15 +1,22 @@
 /**
  * CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320, the one zlib, PNG and gzip use) over a byte range.
  * Node's native `zlib.crc32` is used when the runtime has it (Node >= 20.15 / 22.2); otherwise a small
- * table-driven implementation computes the same value.
+ * table-driven implementation computes the same value. `node:zlib` is looked up on the first checksum, not
+ * at import (see `builtins.ts`).
  * @module
  */
-import * as zlib from 'node:zlib';
+import { nodeZlib } from './builtins.js';
 
 type NativeCrc32 = (data: Uint8Array, value?: number) => number;
 
-const native: NativeCrc32 | undefined =
-  typeof (zlib as { crc32?: unknown }).crc32 === 'function' ? (zlib as unknown as { crc32: NativeCrc32 }).crc32 : undefined;
+/** The native function, null when the runtime has none, undefined before the first lookup. */
+let native: NativeCrc32 | null | undefined;
+
+function lookupNative(): NativeCrc32 | null {
+  const zlib = nodeZlib() as { crc32?: unknown };
+  native = typeof zlib.crc32 === 'function' ? (zlib.crc32 as NativeCrc32) : null;
+  return native;
+}
 
 let table: Uint32Array | undefined;
 
@@ -36,9 +43,12 @@ export function crc32Portable(buf: Uint8Array, start = 0, end = buf.length): num
 
 /** CRC-32 of `buf[start, end)` as an unsigned 32-bit number. */
 export function crc32(buf: Buffer, start = 0, end = buf.length): number {
-  if (native !== undefined) return native(start === 0 && end === buf.length ? buf : buf.subarray(start, end)) >>> 0;
+  const fn = native === undefined ? lookupNative() : native;
+  if (fn !== null) return fn(start === 0 && end === buf.length ? buf : buf.subarray(start, end)) >>> 0;
   return crc32Portable(buf, start, end);
 }
 
 /** Whether the runtime's native `zlib.crc32` is in use. */
-export const nativeCrc32 = native !== undefined;
+export function nativeCrc32(): boolean {
+  return (native === undefined ? lookupNative() : native) !== null;
+}

@@ -4,8 +4,8 @@
  * {@link nodeFs} is the real implementation.
  * @module
  */
-import { constants } from 'node:fs';
-import { open, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { nodeFsPromises } from './builtins.js';
 
 /** An open log file. */
 export interface StoreFile {
@@ -100,23 +100,25 @@ class NodeFile implements StoreFile {
 /** Error codes meaning "this platform cannot fsync a directory" (Windows, some network file systems). */
 const DIR_SYNC_UNSUPPORTED = new Set(['EISDIR', 'EPERM', 'EINVAL', 'EBADF', 'ENOTSUP', 'EACCES']);
 
-/** The real file system. */
+/** The real file system (`node:fs/promises`, loaded on the first operation). */
 export const nodeFs: StoreFs = {
   async openFile(path, mode) {
+    const { constants, open } = nodeFsPromises();
     const flags = mode === 'create' ? constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC : constants.O_RDWR;
     return new NodeFile(await open(path, flags, 0o600));
   },
   rename(from, to) {
-    return rename(from, to);
+    return nodeFsPromises().rename(from, to);
   },
   async remove(path) {
     try {
-      await unlink(path);
+      await nodeFsPromises().unlink(path);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
   },
   async syncDir(path) {
+    const { constants, open } = nodeFsPromises();
     let handle: FileHandle | undefined;
     try {
       handle = await open(path, constants.O_RDONLY);
@@ -128,6 +130,6 @@ export const nodeFs: StoreFs = {
     }
   },
   writeFile(path, data) {
-    return writeFile(path, data, { mode: 0o600 });
+    return nodeFsPromises().writeFile(path, data, { mode: 0o600 });
   },
 };

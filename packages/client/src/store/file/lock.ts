@@ -18,10 +18,9 @@
  * live process reads as locked, and the error names the pid.
  * @module
  */
-import { randomBytes } from 'node:crypto';
-import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from '../../errors.js';
+import { nodeCrypto, nodeFsPromises } from './builtins.js';
 import { StoreLockedError } from './errors.js';
 
 /** Name of the lock file inside a session directory. */
@@ -46,7 +45,7 @@ let bootId: string | undefined | null = null;
 async function readBootId(): Promise<string | undefined> {
   if (bootId !== null) return bootId;
   try {
-    bootId = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim() || undefined;
+    bootId = (await nodeFsPromises().readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim() || undefined;
   } catch {
     bootId = undefined;
   }
@@ -56,7 +55,7 @@ async function readBootId(): Promise<string | undefined> {
 /** Start time of process `pid` (field 22 of `/proc/<pid>/stat`), or undefined where unknown. */
 export async function processStartTime(pid: number): Promise<string | undefined> {
   try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const stat = await nodeFsPromises().readFile(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) is in parentheses and may itself contain spaces and ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return fields[19];
@@ -120,6 +119,7 @@ export class DirLock {
     if (this.released) return;
     this.released = true;
     heldHere.delete(this.path);
+    const { readFile, unlink } = nodeFsPromises();
     try {
       if ((await readFile(this.path, 'utf8')) === this.content) await unlink(this.path);
     } catch {
@@ -138,7 +138,8 @@ const UNREADABLE_GRACE_MS = 10_000;
 export async function acquireLock(dir: string): Promise<DirLock> {
   const path = join(dir, LOCK_FILE);
   if (heldHere.has(path)) throw new StoreLockedError(dir, process.pid);
-  const nonce = randomBytes(8).toString('hex');
+  const { link, readFile, rename, stat, unlink, writeFile } = nodeFsPromises();
+  const nonce = nodeCrypto().randomBytes(8).toString('hex');
   const info: LockInfo = { pid: process.pid, start: await processStartTime(process.pid), boot: await readBootId(), nonce };
   const content = JSON.stringify(info);
   const temp = join(dir, `${LOCK_FILE}.${process.pid}.${nonce}`);

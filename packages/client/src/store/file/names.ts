@@ -9,7 +9,7 @@
  * log's header frame records the full id, which the store checks on open.
  * @module
  */
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from './builtins.js';
 
 /** Longest directory name produced. */
 export const MAX_NAME = 200;
@@ -36,7 +36,7 @@ export function encodeClientId(clientId: string): string {
   // Do not cut a %XX escape in half.
   if (out[cut - 1] === '%') cut -= 1;
   else if (out[cut - 2] === '%') cut -= 2;
-  const digest = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
+  const digest = nodeCrypto().createHash('sha256').update(bytes).digest('hex').slice(0, 32);
   return `${out.slice(0, cut)}~${digest}`;
 }
 
