@@ -23,6 +23,24 @@ export interface DeliveryOwner {
   resumeReading(): void;
 }
 
+/**
+ * A listener table for an `EventEmitter` (`_events`) that stays in V8's fast mode: an instance of a
+ * constructor whose prototype has no prototype, so no event name can hit an inherited property. Node
+ * replaces it with its own only when the last listener is removed.
+ */
+const ListenerTable = function ListenerTable(): void {} as unknown as new () => object;
+ListenerTable.prototype = Object.create(null) as object;
+
+/**
+ * Gives `emitter` (with no listener yet) a listener table that stays small: Node's own starts as a
+ * dictionary of about 160 bytes, even while empty. Node puts its own back only when the last listener is
+ * removed.
+ */
+export function compactListeners(emitter: EventEmitter): void {
+  const table = emitter as unknown as { _events: object; _eventsCount: number };
+  if (table._eventsCount === 0) table._events = new ListenerTable();
+}
+
 /** The hold queue while nothing is held (never written: `deliver` replaces it before pushing). */
 const NONE: Message[] = [];
 
@@ -46,6 +64,11 @@ export class Delivery implements IteratorOwner {
   /** Manual ack: messages a consumer failed on (created on the first failure). */
   private failed: Set<Message> | undefined;
   private pausedBy = 0;
+  /**
+   * `'newListener'` hook on the client while messages are held for want of a consumer: a new `message`
+   * listener flushes them. Registered only then (made on first need), so an idle client carries no listener.
+   */
+  private onNewListener: ((event: string | symbol) => void) | undefined = undefined;
   /** Held messages dropped because the hold queue was full. */
   dropped = 0;
 
@@ -63,9 +86,22 @@ export class Delivery implements IteratorOwner {
     // Created on first use: an idle session costs no Map or Set (~0.4 KB).
     this.holds = undefined;
     this.failed = undefined;
-    emitter.on('newListener', (event: string | symbol) => {
+  }
+
+  /** Watches for a `message` listener while messages are held. */
+  private hook(): void {
+    if (this.onNewListener !== undefined) return;
+    this.onNewListener = (event: string | symbol): void => {
       if (event === 'message') this.scheduleFlush();
-    });
+    };
+    this.emitter.on('newListener', this.onNewListener);
+  }
+
+  private unhook(): void {
+    const listener = this.onNewListener;
+    if (listener === undefined) return;
+    this.onNewListener = undefined;
+    this.emitter.off('newListener', listener);
   }
 
   private get hasConsumer(): boolean {
@@ -88,6 +124,7 @@ export class Delivery implements IteratorOwner {
       this.owner.report(new MessageDroppedError({ reason: 'no listener', topic: victim.topic }));
     }
     if (this.hasConsumer) this.scheduleFlush();
+    else this.hook();
   }
 
   private scheduleFlush(): void {
@@ -108,6 +145,9 @@ export class Delivery implements IteratorOwner {
     if (this.heldHead === this.held.length) {
       this.held = NONE;
       this.heldHead = 0;
+      this.unhook();
+    } else {
+      this.hook(); // the consumers left: wait for the next one
     }
   }
 
@@ -206,6 +246,7 @@ export class Delivery implements IteratorOwner {
     if (this.iterators !== undefined) for (const it of [...this.iterators]) it.end();
     this.held = NONE;
     this.heldHead = 0;
+    this.unhook();
     this.holds?.clear();
     this.failed?.clear();
   }

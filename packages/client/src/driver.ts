@@ -6,7 +6,7 @@
 import { encode, type AuthPacket, type DisconnectPacket, type EncodeOptions, type Packet, type PublishPacket } from '@mqttx/codec';
 import { isTimeout } from '@mqttx/codec/errors';
 import type { EventEmitter } from 'node:events';
-import { Delivery, type DeliveryOwner } from './delivery.js';
+import { Delivery, compactListeners, type DeliveryOwner } from './delivery.js';
 import { ConnectionClosedError, MessageDroppedError } from './errors.js';
 import type { ClientEvents, ClientStats, ClientStatus } from './events.js';
 import { Link, type LinkOwner } from './link.js';
@@ -22,6 +22,7 @@ import { Persistence } from './persistence.js';
 import type { StoreSpec } from './store/create.js';
 import type { Keyspace, StoreKey } from './store/types.js';
 import type { TimerScheduler } from '@mqttx/transport';
+import { type HeapTimer, type TimerHeap, timerHeapFor } from './timer-heap.js';
 
 /** The emitter side of the client, as the driver sees it. */
 export type ClientEmitter = EventEmitter<ClientEvents>;
@@ -39,7 +40,7 @@ function rethrowLater(error: unknown): void {
 }
 
 /** Implements the core's effects over one link at a time. @internal */
-export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner {
+export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner, HeapTimer {
   /** The protocol core (set right after construction). */
   core!: ClientCore;
   readonly emitter: ClientEmitter;
@@ -48,7 +49,6 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner 
   readonly persistence: Persistence;
   readonly options: ClientOptions;
   readonly connector: ClientConnector;
-  readonly delivery: Delivery;
   readonly reconnector: Reconnector;
   readonly stats: ClientStats = {
     messagesSent: 0,
@@ -63,14 +63,19 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner 
   status: ClientStatus = 'new';
   /** Info of the last successful CONNACK. */
   lastInfo: ConnectedInfo | undefined = undefined;
-  private readonly encodeOptions: EncodeOptions;
-  private timer: unknown = undefined;
-  private timerAt = Infinity;
+  /** {@inheritDoc HeapTimer.heapIndex} */
+  heapIndex = -1;
+  /** {@inheritDoc HeapTimer.heapAt} */
+  heapAt = 0;
+  /** The one timer of the core's next deadline, in a heap shared with every driver of this scheduler. */
+  private readonly timers: TimerHeap;
   private readingPaused = false;
   /** `end()`: resolves when the core is idle (or the link is gone). */
   private idleWaiter: (() => void) | undefined = undefined;
   /** Gets lifecycle events before the listeners (see `observeClient`). */
   observer: ClientObserver | undefined = undefined;
+  /** See {@link delivery}. */
+  private madeDelivery: Delivery | undefined = undefined;
 
   /**
    * @param emitter - the public client
@@ -89,11 +94,24 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner 
     this.emitter = emitter;
     this.options = options;
     this.scheduler = scheduler;
+    this.timers = timerHeapFor(scheduler);
     this.connector = connector;
     this.persistence = new Persistence(this, storeSpec);
-    this.encodeOptions = options.protocolVersion === 4 ? ENCODE_V4 : ENCODE_V5;
-    this.delivery = new Delivery(emitter as unknown as EventEmitter, this, options.manualAck ?? false, options.maxHeldMessages ?? 10_000);
+    compactListeners(emitter as unknown as EventEmitter);
     this.reconnector = new Reconnector(this);
+  }
+
+  /**
+   * Delivery of incoming messages, made by the first message or `messages()` call: a client that receives
+   * nothing carries none.
+   */
+  get delivery(): Delivery {
+    return (this.madeDelivery ??= new Delivery(
+      this.emitter as unknown as EventEmitter,
+      this,
+      this.options.manualAck ?? false,
+      this.options.maxHeldMessages ?? 10_000,
+    ));
   }
 
   // ------------------------------------------------------------ requests
@@ -142,27 +160,25 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner 
 
   // ------------------------------------------------------------ the timer
 
-  /** Reschedules the one timer to the core's next deadline (lazily: an early timer just re-arms). */
+  /**
+   * Reschedules the one timer to the core's next deadline (lazily: an early timer just re-arms). The timer
+   * is an entry in the scheduler's {@link TimerHeap}, not a timer of its own.
+   */
   arm(): void {
     const deadline = this.core.nextDeadline();
-    if (deadline === Infinity || deadline >= this.timerAt) return;
-    if (this.timer !== undefined) this.scheduler.clearTimeout(this.timer);
-    this.timerAt = deadline;
-    this.timer = this.scheduler.setTimeout(this.onTimer, Math.max(0, deadline - this.scheduler.now()));
+    if (deadline === Infinity) return;
+    this.timers.schedule(this, deadline);
   }
 
-  private readonly onTimer = (): void => {
-    this.timer = undefined;
-    this.timerAt = Infinity;
+  /** {@inheritDoc HeapTimer.fireTimer} */
+  fireTimer(): void {
     this.core.tick(this.scheduler.now());
     this.arm();
-  };
+  }
 
   /** Stops the timer. */
   clearTimer(): void {
-    if (this.timer !== undefined) this.scheduler.clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerAt = Infinity;
+    this.timers.remove(this);
   }
 
   // ------------------------------------------------------------ links
@@ -181,7 +197,7 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner 
     const now = this.scheduler.now();
     let packets: Packet[];
     try {
-      packets = link.decoder.push(chunk);
+      packets = link.decode(chunk);
     } catch (err) {
       // Packets completed before the bad one are handled, then DISCONNECT with the error's reason code.
       const before = (err as { packets?: Packet[] }).packets;
@@ -288,7 +304,7 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner 
     }
     let bytes: Buffer;
     try {
-      bytes = encode(packet, this.encodeOptions);
+      bytes = encode(packet, this.core.v5 ? ENCODE_V5 : ENCODE_V4);
     } catch (err) {
       // The core validates requests before sending; an encode failure is a bug, never a hang.
       slot?.settle(err as Error, undefined);
@@ -338,7 +354,7 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner 
     const link = this.link;
     if (link !== undefined) {
       link.connected = true;
-      link.connectedAt = this.scheduler.now();
+      link.connectedAt = Math.floor(this.scheduler.now());
     }
     this.status = 'connected';
     this.lastInfo = info;
@@ -388,7 +404,7 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner 
   async shutdown(graceful: boolean): Promise<void> {
     this.clearTimer();
     this.idleWaiter?.();
-    this.delivery.close();
+    this.madeDelivery?.close();
     await this.persistence.close(graceful);
   }
 }

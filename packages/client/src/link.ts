@@ -1,14 +1,14 @@
 /**
- * One network connection of the driver: the transport `Connection`, the stream decoder reading from it,
- * and the QoS 0 publishes waiting for the write queue to drain.
+ * One network connection of the driver: the transport `Connection`, the decoding of the server's bytes
+ * (through a decoder shared by idle links), and the QoS 0 publishes waiting for the write queue to drain.
  * @module
  */
-import { Decoder } from '@mqttx/codec';
-import type { Connection } from '@mqttx/transport';
+import { Decoder, type Packet } from '@mqttx/codec';
+import type { Connection, ConnectionHandler } from '@mqttx/transport';
 import { ConnectionClosedError } from './errors.js';
 import { OpSlot } from './slots.js';
 
-/** Callbacks of a {@link Link} into the driver (one bound function each per link, none per packet). */
+/** Callbacks of a {@link Link} into the driver (methods of the driver: nothing per link or per packet). */
 export interface LinkOwner {
   /** Bytes arrived on `link`. */
   linkData(link: Link, chunk: Buffer): void;
@@ -16,15 +16,58 @@ export interface LinkOwner {
   linkClosed(link: Link, error: Error | undefined): void;
 }
 
-/** A connection in use by the driver. @internal */
-export class Link {
+/** A decoder shared by the links with the same settings (see `Link.decode`). */
+interface SharedDecoder {
+  readonly decoder: Decoder;
+  readonly protocolVersion: 4 | 5;
+  readonly maximumPacketSize: number | undefined;
+}
+
+/** Shared decoders by settings (a process uses one or two). */
+const sharedDecoders: SharedDecoder[] = [];
+const MAX_SHARED_DECODERS = 16;
+
+function newDecoder(protocolVersion: 4 | 5, maximumPacketSize: number | undefined): Decoder {
+  return new Decoder({ protocolVersion, maximumPacketSize, role: 'client' });
+}
+
+function sharedDecoder(protocolVersion: 4 | 5, maximumPacketSize: number | undefined): SharedDecoder {
+  for (let i = 0; i < sharedDecoders.length; i++) {
+    const s = sharedDecoders[i]!;
+    if (s.protocolVersion === protocolVersion && s.maximumPacketSize === maximumPacketSize) return s;
+  }
+  const s: SharedDecoder = { decoder: newDecoder(protocolVersion, maximumPacketSize), protocolVersion, maximumPacketSize };
+  // Settings beyond a handful (unusual): not kept, so the list stays small.
+  if (sharedDecoders.length < MAX_SHARED_DECODERS) sharedDecoders.push(s);
+  return s;
+}
+
+/** The rarely used part of a {@link Link} (see its accessors). */
+class LinkExtras {
+  ownDecoder: Decoder | undefined = undefined;
+  decodeError: unknown = undefined;
+  markDone: (() => void) | undefined = undefined;
+  donePromise: Promise<void> | undefined = undefined;
+  drainWaiting: OpSlot[] | undefined = undefined;
+}
+
+/**
+ * A connection in use by the driver. It is the connection's {@link ConnectionHandler} (methods, not one
+ * listener closure per event), and carries nothing an idle link does not need: the drain list and the
+ * `done` promise are made on first use.
+ * @internal
+ */
+export class Link implements ConnectionHandler {
   /** The transport connection. */
   readonly connection: Connection;
-  /** Decoder of the server's bytes. */
-  readonly decoder: Decoder;
+  /**
+   * The decoder every link with the same settings uses while it holds no partial packet (a client decoder
+   * with nothing buffered carries no state), so an idle link owns no decoder.
+   */
+  private readonly shared: SharedDecoder;
   /** True once CONNACK Success arrived on it. */
   connected: boolean;
-  /** When it connected (scheduler time). */
+  /** When it connected (scheduler time, whole ms: kept unboxed). */
   connectedAt: number;
   /** True once the core asked to close it. */
   closing: boolean;
@@ -32,12 +75,9 @@ export class Link {
   closeError: Error | undefined;
   /** True once 'close' was handled. */
   closed: boolean;
-  /** Resolver of {@link done}, once someone asked for it. */
-  private markDone: (() => void) | undefined = undefined;
-  private donePromise: Promise<void> | undefined = undefined;
-  /** QoS 0 publish slots written while the write queue was above its high-water mark. */
-  private drainWaiting: OpSlot[];
   private readonly owner: LinkOwner;
+  /** An own decoder, a decoding error, the `done` promise, drain waiters: made by the first one needed. */
+  private extras: LinkExtras | undefined;
 
   /**
    * @param owner - the driver
@@ -47,19 +87,62 @@ export class Link {
    */
   constructor(owner: LinkOwner, connection: Connection, protocolVersion: 4 | 5, maximumPacketSize: number | undefined) {
     this.connection = connection;
-    this.decoder = new Decoder({ protocolVersion, maximumPacketSize, role: 'client' });
+    this.shared = sharedDecoder(protocolVersion, maximumPacketSize);
     this.connected = false;
     this.connectedAt = 0;
     this.closing = false;
     this.closeError = undefined;
     this.closed = false;
-    this.drainWaiting = [];
     this.owner = owner;
-    connection.on('data', this.onData);
-    connection.on('close', this.onClose);
-    connection.on('drain', this.onDrain);
-    // 'error' is always followed by 'close' (which carries the error); listening keeps it from throwing.
-    connection.on('error', noop);
+    this.extras = undefined;
+    // 'error' is always followed by 'close' (which carries the error), and a connection emits 'error' only
+    // to listeners, so the handler is all the link needs.
+    connection.setHandler(this);
+  }
+
+  private more(): LinkExtras {
+    return (this.extras ??= new LinkExtras());
+  }
+
+  // The rarely used state below lives in `extras` (undefined until set).
+
+  /** This link's own decoder, made the first time a read ended inside a packet, then kept. */
+  private get ownDecoder(): Decoder | undefined {
+    return this.extras?.ownDecoder;
+  }
+  private set ownDecoder(value: Decoder | undefined) {
+    this.more().ownDecoder = value;
+  }
+
+  /** The decoding error, once the server's bytes failed to decode (every later read fails with it). */
+  private get decodeError(): unknown {
+    return this.extras?.decodeError;
+  }
+  private set decodeError(value: unknown) {
+    this.more().decodeError = value;
+  }
+
+  /** Resolver of {@link done}, once someone asked for it. */
+  private get markDone(): (() => void) | undefined {
+    return this.extras?.markDone;
+  }
+  private set markDone(value: (() => void) | undefined) {
+    if (value !== undefined || this.extras !== undefined) this.more().markDone = value;
+  }
+
+  private get donePromise(): Promise<void> | undefined {
+    return this.extras?.donePromise;
+  }
+  private set donePromise(value: Promise<void> | undefined) {
+    this.more().donePromise = value;
+  }
+
+  /** QoS 0 publish slots written while the write queue was above its high-water mark (none: undefined). */
+  private get drainWaiting(): OpSlot[] | undefined {
+    return this.extras?.drainWaiting;
+  }
+  private set drainWaiting(value: OpSlot[] | undefined) {
+    if (value !== undefined || this.extras !== undefined) this.more().drainWaiting = value;
   }
 
   /**
@@ -73,11 +156,13 @@ export class Link {
     return this.donePromise;
   }
 
-  private readonly onData = (chunk: Buffer): void => {
+  /** Bytes arrived: to the driver. */
+  connectionData(chunk: Buffer): void {
     this.owner.linkData(this, chunk);
-  };
+  }
 
-  private readonly onClose = (error: Error | undefined): void => {
+  /** The connection closed: the driver learns it once, then whoever awaits {@link done}. */
+  connectionClose(error: Error | undefined): void {
     if (this.closed) return;
     this.closed = true;
     this.failDrainWaiting(error);
@@ -86,17 +171,49 @@ export class Link {
     } finally {
       const markDone = this.markDone;
       this.markDone = undefined;
+      // Nobody asked for `done` yet: it resolves at once from now on (see the getter).
       if (markDone !== undefined) markDone();
-      else this.donePromise ??= RESOLVED;
     }
-  };
+  }
 
-  private readonly onDrain = (): void => {
+  /** The write queue drained: QoS 0 publishes written above the high-water mark resolve. */
+  connectionDrain(): void {
     const waiting = this.drainWaiting;
-    if (waiting.length === 0) return;
-    this.drainWaiting = [];
+    if (waiting === undefined) return;
+    this.drainWaiting = undefined;
     for (let i = 0; i < waiting.length; i++) waiting[i]!.settle(undefined, undefined);
-  };
+  }
+
+  /**
+   * Decodes `chunk`: the packets it completes, in order (like `Decoder.push`, whose errors it throws; after
+   * an error every call throws it again).
+   */
+  decode(chunk: Buffer): Packet[] {
+    if (this.decodeError !== undefined) throw this.decodeError;
+    const own = this.ownDecoder;
+    if (own !== undefined) return this.decodeWith(own, chunk);
+    const shared = this.shared.decoder;
+    const packets = this.decodeWith(shared, chunk);
+    const tail = shared.buffered;
+    if (tail > 0) {
+      // The read ended inside a packet: its first bytes (the end of `chunk`) move to a decoder of our own.
+      shared.reset();
+      const decoder = newDecoder(this.shared.protocolVersion, this.shared.maximumPacketSize);
+      decoder.push(chunk.subarray(chunk.length - tail));
+      this.ownDecoder = decoder;
+    }
+    return packets;
+  }
+
+  private decodeWith(decoder: Decoder, chunk: Buffer): Packet[] {
+    try {
+      return decoder.push(chunk);
+    } catch (err) {
+      this.decodeError = err;
+      if (decoder === this.shared.decoder) decoder.reset();
+      throw err;
+    }
+  }
 
   /**
    * Writes `bytes`; when `slot` is given (a QoS 0 publish) it resolves once the bytes are accepted below
@@ -107,7 +224,7 @@ export class Link {
     if (slot === undefined) return;
     if (ok) slot.settle(undefined, undefined);
     else if (this.closing || this.closed || this.connection.isClosing) slot.settle(new ConnectionClosedError(), undefined);
-    else this.drainWaiting.push(slot);
+    else (this.drainWaiting ??= []).push(slot);
   }
 
   /** Ends the connection: gracefully (flush, FIN) unless `hard`. */
@@ -121,11 +238,10 @@ export class Link {
 
   private failDrainWaiting(error: Error | undefined): void {
     const waiting = this.drainWaiting;
-    this.drainWaiting = [];
+    if (waiting === undefined) return;
+    this.drainWaiting = undefined;
     for (let i = 0; i < waiting.length; i++) waiting[i]!.settle(new ConnectionClosedError(error), undefined);
   }
 }
-
-function noop(): void {}
 
 const RESOLVED: Promise<void> = Promise.resolve();

@@ -12,7 +12,7 @@ import type { Duplex } from 'node:stream';
 import type { MqttxError } from '@mqttx/codec/errors';
 import { TransportError, type TransportErrorCode, closedError, toTransportError } from './errors.js';
 import { Deadlines, type ExpiredDeadline } from './deadlines.js';
-import { type ConnectionOptions, systemScheduler, validateConnectionOptions } from './options.js';
+import { type ConnectionOptions, type TimerScheduler, systemScheduler, validateConnectionOptions } from './options.js';
 import type { ConnectionEvents, ConnectionInfo } from './connection-types.js';
 import { type Target, maskCredentials } from './target.js';
 
@@ -23,9 +23,110 @@ const CLOSED = 3;
 const DEFAULT_END_TIMEOUT = 5000;
 const EMPTY = Buffer.alloc(0);
 
+/** Bits of `Connection.flags`. */
+const CORKED = 1;
+const PAUSED = 2;
+/** Reading started (a `'data'` listener or a handler exists). */
+const FLOWING = 4;
+const PEER_ENDED = 8;
+/** Listening to the stream's `'drain'` (from the first `write()` that returned false). */
+const DRAIN_LISTENING = 16;
+/** Listening to the stream's `'finish'` (from the first flush waiting while ending). */
+const FINISH_LISTENING = 32;
+
 interface Waiter {
   resolve: () => void;
   reject: (err: Error) => void;
+}
+
+/**
+ * Receives a connection's inbound bytes, `'drain'` and `'close'` directly: one object with three methods in
+ * place of three event listeners (a wrapper that keeps thousands of connections open saves a closure per
+ * event and the listener table). The handler is called before the listeners of the same event. Setting one
+ * starts reading, like a first `'data'` listener.
+ */
+export interface ConnectionHandler {
+  /** Inbound bytes (same as the `'data'` event). */
+  connectionData(chunk: Buffer): void;
+  /** The write queue drained (same as the `'drain'` event). */
+  connectionDrain(): void;
+  /** The connection closed (same as the `'close'` event). */
+  connectionClose(error: Error | undefined): void;
+}
+
+/** Settings of a connection (one shared object for every connection with the defaults). */
+interface ConnectionConfig {
+  readonly scheduler: TimerScheduler;
+  readonly readTimeout: number;
+  readonly writeTimeout: number;
+  readonly endTimeout: number;
+  /** Largest `'data'` chunk, or 0 for no limit. */
+  readonly maxReadChunk: number;
+}
+
+const DEFAULT_CONFIG: ConnectionConfig = Object.freeze({
+  scheduler: systemScheduler,
+  readTimeout: 0,
+  writeTimeout: 0,
+  endTimeout: DEFAULT_END_TIMEOUT,
+  maxReadChunk: 0,
+});
+
+function configOf(options: ConnectionOptions): ConnectionConfig {
+  const scheduler = options.scheduler ?? systemScheduler;
+  const readTimeout = options.readTimeout ?? 0;
+  const writeTimeout = options.writeTimeout ?? 0;
+  const endTimeout = options.endTimeout ?? DEFAULT_END_TIMEOUT;
+  const maxReadChunk = options.maxReadChunk ?? 0;
+  const d = DEFAULT_CONFIG;
+  if (
+    scheduler === d.scheduler &&
+    readTimeout === d.readTimeout &&
+    writeTimeout === d.writeTimeout &&
+    endTimeout === d.endTimeout &&
+    maxReadChunk === d.maxReadChunk
+  ) {
+    return d;
+  }
+  return { scheduler, readTimeout, writeTimeout, endTimeout, maxReadChunk };
+}
+
+/**
+ * What a connection keeps only once needed (most connections never do): the waiters of `flush()` and
+ * `waitForDrain()`, the `closed` promise, a chunk held back by `pause()`.
+ */
+class Extras {
+  pendingChunk: Buffer | undefined = undefined;
+  flushWaiters: Waiter[] | undefined = undefined;
+  drainWaiters: Waiter[] | undefined = undefined;
+  closedPromise: Promise<Error | undefined> | undefined = undefined;
+  resolveClosed: ((err: Error | undefined) => void) | undefined = undefined;
+  /** Write callback marking a flush point (made by the first `flush()`). */
+  flushWritten: ((err?: Error | null) => void) | undefined = undefined;
+}
+
+/** TLS details of a connection (TCP connections carry none). */
+interface TlsDetails {
+  readonly encrypted: boolean;
+  readonly alpnProtocol: string | undefined;
+  readonly authorized: boolean | undefined;
+  readonly authorizationError: string | undefined;
+}
+
+/**
+ * A listener table for an `EventEmitter` (`_events`) that stays in V8's fast mode: an instance of a
+ * constructor whose prototype has no prototype, so no event name can hit an inherited property. Node's
+ * own `{ __proto__: null }` table starts as a dictionary of about 160 bytes, even while empty.
+ */
+const ListenerTable = function ListenerTable(): void {} as unknown as new () => object;
+ListenerTable.prototype = Object.create(null) as object;
+
+/** The connection a stream belongs to: its listeners are shared functions, called with the stream as `this`. */
+const OWNER = Symbol('mqttx.connection');
+type OwnedStream = Duplex & { [OWNER]?: Connection };
+
+function ownerOf(stream: Duplex): Connection {
+  return (stream as OwnedStream)[OWNER]!;
 }
 
 /**
@@ -37,12 +138,12 @@ interface Waiter {
  *
  * Writes made in the same tick are coalesced: the first write of a tick corks the stream and one
  * `process.nextTick` uncorks it, so they leave in one `writev` system call.
+ *
+ * Memory: an idle connection holds no closure, promise, array or timer of its own. Its stream listeners are
+ * functions shared by every connection, and `closed`, the waiter lists and the deadline timer are created
+ * on first use.
  */
 export class Connection extends EventEmitter<ConnectionEvents> {
-  /** The target, redacted (never contains credentials). */
-  readonly target: string;
-  /** The parsed target (displays redacted; holds URL credentials for the MQTT layer), if known. */
-  readonly endpoint: Target | undefined;
   /** Peer address, as connected. */
   readonly remoteAddress: string | undefined;
   /** Peer port. */
@@ -51,33 +152,22 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   readonly localAddress: string | undefined;
   /** Local (ephemeral) port of the socket. */
   readonly localPort: number | undefined;
-  /** True for TLS connections. */
-  readonly encrypted: boolean;
-  /** Negotiated ALPN protocol, if any. */
-  readonly alpnProtocol: string | undefined;
-  /** TLS: whether the peer certificate verified. */
-  readonly authorized: boolean | undefined;
-  /** TLS: verification failure code when `authorized` is false. */
-  readonly authorizationError: string | undefined;
-  /** Resolves once the connection has closed, with the close error (or `undefined`). Never rejects. */
-  readonly closed: Promise<Error | undefined>;
 
+  /** `info.target` as given (displayed through {@link target}). */
+  private readonly targetInfo: Target | string | undefined;
+  private readonly tls: TlsDetails | undefined;
   private readonly stream: Duplex;
-  private readonly deadlines: Deadlines;
-  private readonly maxReadChunk: number;
+  private readonly config: ConnectionConfig;
+  /** The deadline timer, once a deadline exists (a read or write timeout, or `end()`). */
+  private deadlines: Deadlines | undefined;
   private state: number;
+  /** Bit set of CORKED, PAUSED, FLOWING, PEER_ENDED, DRAIN_LISTENING, FINISH_LISTENING. */
+  private flags: number;
   private closeError: Error | undefined;
-  private corked: boolean;
-  private paused: boolean;
-  private flowing: boolean;
-  private finished: boolean;
-  private peerEnded: boolean;
   private readCount: number;
   private writeCount: number;
-  private pendingChunk: Buffer | undefined;
-  private readonly flushWaiters: Waiter[];
-  private readonly drainWaiters: Waiter[];
-  private resolveClosed: (err: Error | undefined) => void;
+  private extras: Extras | undefined;
+  private handler: ConnectionHandler | undefined;
 
   /**
    * Wraps an open stream. Prefer `connect()` / `fromDuplex()`; the stream must emit `'close'` when done.
@@ -88,56 +178,85 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   constructor(stream: Duplex, info: ConnectionInfo = {}, options: ConnectionOptions = {}) {
     super();
     validateConnectionOptions(options);
-    const target = info.target;
-    this.target = target === undefined ? '(duplex)' : typeof target === 'string' ? maskCredentials(target) : String(target);
-    this.endpoint = typeof target === 'object' ? target : undefined;
+    // Node resets the table to its own (a dictionary) only when the last listener is removed.
+    (this as unknown as { _events: object })._events = new ListenerTable();
     this.remoteAddress = info.remoteAddress;
     this.remotePort = info.remotePort;
     this.localAddress = info.localAddress;
     this.localPort = info.localPort;
-    this.encrypted = info.encrypted ?? false;
-    this.alpnProtocol = info.alpnProtocol;
-    this.authorized = info.authorized;
-    this.authorizationError = info.authorizationError;
-    let resolveClosed!: (err: Error | undefined) => void;
-    this.closed = new Promise((resolve) => (resolveClosed = resolve));
-    this.resolveClosed = resolveClosed;
-
+    this.targetInfo = info.target;
+    const encrypted = info.encrypted ?? false;
+    this.tls =
+      !encrypted && info.alpnProtocol === undefined && info.authorized === undefined && info.authorizationError === undefined
+        ? undefined
+        : { encrypted, alpnProtocol: info.alpnProtocol, authorized: info.authorized, authorizationError: info.authorizationError };
     this.stream = stream;
-    this.deadlines = new Deadlines(
-      options.scheduler ?? systemScheduler,
-      options.readTimeout ?? 0,
-      options.writeTimeout ?? 0,
-      options.endTimeout ?? DEFAULT_END_TIMEOUT,
-      this.onTimer,
-    );
-    this.maxReadChunk = options.maxReadChunk ?? Number.MAX_SAFE_INTEGER;
+    this.config = configOf(options);
+    this.deadlines = undefined;
     this.state = OPEN;
+    this.flags = 0;
     this.closeError = undefined;
-    this.corked = false;
-    this.paused = false;
-    this.flowing = false;
-    this.finished = false;
-    this.peerEnded = false;
     this.readCount = 0;
     this.writeCount = 0;
-    this.pendingChunk = undefined;
-    this.flushWaiters = [];
-    this.drainWaiters = [];
+    this.extras = undefined;
+    this.handler = undefined;
 
-    stream.on('error', this.onStreamError);
-    stream.on('close', this.onStreamClose);
-    stream.on('end', this.onStreamEnd);
-    stream.on('finish', this.onStreamFinish);
-    stream.on('drain', this.onStreamDrain);
-    // Reading starts with the first 'data' listener, so no inbound byte is lost before the caller listens.
-    (this as EventEmitter).on('newListener', this.onNewListener);
+    (stream as OwnedStream)[OWNER] = this;
+    stream.on('error', onStreamError);
+    stream.on('close', onStreamClose);
+    stream.on('end', onStreamEnd);
+    // Reading starts with the first 'data' listener (or handler), so no inbound byte is lost before then.
+    (this as EventEmitter).on('newListener', onNewListener);
     if (stream.destroyed) {
       this.state = DESTROYING; // already gone: its 'close' may have been emitted; report closed
-      process.nextTick(this.onStreamClose);
-    } else {
-      this.deadlines.arm(false, 0);
+      process.nextTick(closeStream, stream);
+    } else if (this.config.readTimeout > 0 || this.config.writeTimeout > 0) {
+      this.timers().arm(false, 0);
     }
+  }
+
+  /** The target, redacted (never contains credentials). */
+  get target(): string {
+    const target = this.targetInfo;
+    return target === undefined ? '(duplex)' : typeof target === 'string' ? maskCredentials(target) : String(target);
+  }
+
+  /** The parsed target (displays redacted; holds URL credentials for the MQTT layer), if known. */
+  get endpoint(): Target | undefined {
+    const target = this.targetInfo;
+    return typeof target === 'object' ? target : undefined;
+  }
+
+  /** True for TLS connections. */
+  get encrypted(): boolean {
+    return this.tls?.encrypted ?? false;
+  }
+
+  /** Negotiated ALPN protocol, if any. */
+  get alpnProtocol(): string | undefined {
+    return this.tls?.alpnProtocol;
+  }
+
+  /** TLS: whether the peer certificate verified. */
+  get authorized(): boolean | undefined {
+    return this.tls?.authorized;
+  }
+
+  /** TLS: verification failure code when `authorized` is false. */
+  get authorizationError(): string | undefined {
+    return this.tls?.authorizationError;
+  }
+
+  /** Resolves once the connection has closed, with the close error (or `undefined`). Never rejects. */
+  get closed(): Promise<Error | undefined> {
+    const x = this.more();
+    let promise = x.closedPromise;
+    if (promise === undefined) {
+      promise =
+        this.state === CLOSED ? Promise.resolve(this.closeError) : new Promise<Error | undefined>((resolve) => (x.resolveClosed = resolve));
+      x.closedPromise = promise;
+    }
+    return promise;
   }
 
   /** Total bytes received. */
@@ -182,12 +301,21 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   /** True when the peer ended its side (sent FIN) before we did. */
   get endedByPeer(): boolean {
-    return this.peerEnded;
+    return (this.flags & PEER_ENDED) !== 0;
   }
 
   /** True while reading is paused by `pause()`. */
   get isPaused(): boolean {
-    return this.paused;
+    return (this.flags & PAUSED) !== 0;
+  }
+
+  /**
+   * Sets the {@link ConnectionHandler} (replacing a previous one) and starts reading. Listeners still get
+   * every event, after the handler.
+   */
+  setHandler(handler: ConnectionHandler): void {
+    this.handler = handler;
+    if ((this.flags & FLOWING) === 0) this.startReading();
   }
 
   /**
@@ -201,15 +329,17 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (this.state !== OPEN) return false;
     const length = chunk.byteLength;
     if (length === 0) return !stream.writableNeedDrain;
-    if (!this.corked) {
-      this.corked = true;
+    if ((this.flags & CORKED) === 0) {
+      this.flags |= CORKED;
       stream.cork();
-      process.nextTick(this.uncork);
+      process.nextTick(uncork, this);
     }
     const wasIdle = stream.writableLength === 0;
     this.writeCount += length;
     const ok = stream.write(chunk);
-    if (wasIdle && this.deadlines.writeTimeout > 0 && this.deadlines.writeStarted(this.writeCount - length)) {
+    if (!ok) this.listenDrain();
+    const d = this.deadlines;
+    if (wasIdle && d !== undefined && d.writeTimeout > 0 && d.writeStarted(this.writeCount - length)) {
       this.schedule(); // the queue went from empty to busy: the write deadline starts now
     }
     return ok;
@@ -232,13 +362,20 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    */
   flush(): Promise<void> {
     const state = this.state;
+    const stream = this.stream;
     if (state === DESTROYING || state === CLOSED) return Promise.reject(closedError(this.target, this.closeError));
-    if (this.stream.writableLength === 0 || (state === ENDING && this.finished)) return Promise.resolve();
+    if (stream.writableLength === 0 || (state === ENDING && stream.writableFinished)) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.flushWaiters.push({ resolve, reject });
+      const x = this.more();
+      (x.flushWaiters ??= []).push({ resolve, reject });
       // An empty write completes after every write queued before it: its callback marks the flush point.
       // While ending, no write is possible: 'finish' resolves every waiter instead.
-      if (state === OPEN) this.stream.write(EMPTY, this.onFlushWritten);
+      if (state === OPEN) {
+        stream.write(EMPTY, (x.flushWritten ??= (err) => this.onFlushWritten(err)));
+      } else if ((this.flags & FINISH_LISTENING) === 0) {
+        this.flags |= FINISH_LISTENING;
+        stream.on('finish', onStreamFinish);
+      }
     });
   }
 
@@ -246,28 +383,32 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   waitForDrain(): Promise<void> {
     if (this.state >= DESTROYING) return Promise.reject(closedError(this.target, this.closeError));
     if (!this.stream.writableNeedDrain) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
+    this.listenDrain();
+    const x = this.more();
+    return new Promise<void>((resolve, reject) => (x.drainWaiters ??= []).push({ resolve, reject }));
   }
 
   /** Stops emitting `'data'` (the kernel then applies TCP flow control to the peer). The read timeout pauses too. */
   pause(): void {
-    if (this.paused) return;
-    this.paused = true;
+    if ((this.flags & PAUSED) !== 0) return;
+    this.flags |= PAUSED;
     this.stream.pause();
   }
 
   /** Resumes emitting `'data'`; the read timeout restarts from now. */
   resume(): void {
-    if (!this.paused) return;
-    this.paused = false;
-    this.deadlines.lastReadAt = this.deadlines.now();
-    const pending = this.pendingChunk;
+    if ((this.flags & PAUSED) === 0) return;
+    this.flags &= ~PAUSED;
+    const d = this.deadlines;
+    if (d !== undefined) d.lastReadAt = d.now();
+    const x = this.extras;
+    const pending = x?.pendingChunk;
     if (pending !== undefined) {
-      this.pendingChunk = undefined;
+      x!.pendingChunk = undefined;
       this.emitData(pending);
-      if (this.paused) return;
+      if ((this.flags & PAUSED) !== 0) return;
     }
-    if (this.flowing) this.stream.resume();
+    if ((this.flags & FLOWING) !== 0) this.stream.resume();
     this.schedule();
   }
 
@@ -278,13 +419,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   end(): Promise<void> {
     if (this.state === OPEN) {
       this.state = ENDING;
-      if (this.deadlines.endStarted()) this.schedule();
-      this.corked = false; // end() uncorks the stream itself
+      this.startEndDeadline();
+      this.flags &= ~CORKED; // end() uncorks the stream itself
       this.stream.end();
       // Read to EOF so the peer's FIN is seen and the connection can close (late data still reaches listeners).
-      this.paused = false;
-      this.pendingChunk = undefined;
-      if (!this.flowing) this.startReading();
+      this.flags &= ~PAUSED;
+      if (this.extras !== undefined) this.extras.pendingChunk = undefined;
+      if ((this.flags & FLOWING) === 0) this.startReading();
       else this.stream.resume();
     }
     return this.closed.then(noop);
@@ -299,138 +440,231 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (this.state >= DESTROYING) return;
     this.state = DESTROYING;
     if (this.closeError === undefined) this.closeError = error;
-    this.deadlines.clear();
+    this.deadlines?.clear();
     this.stream.destroy();
   }
 
-  private readonly uncork = (): void => {
-    if (!this.corked) return;
-    this.corked = false;
-    if (!this.stream.destroyed) this.stream.uncork();
-  };
-
-  private readonly onNewListener = (event: string | symbol): void => {
-    if (event === 'data' && !this.flowing) this.startReading();
-  };
-
-  private startReading(): void {
-    this.flowing = true;
-    (this as EventEmitter).off('newListener', this.onNewListener);
-    this.stream.on('data', this.onData);
-    if (this.paused) this.stream.pause();
+  /** The rarely needed state (created on first use). */
+  private more(): Extras {
+    return (this.extras ??= new Extras());
   }
 
-  private readonly onData = (chunk: Buffer): void => {
+  /** The deadline timer (created on first use). */
+  private timers(): Deadlines {
+    let d = this.deadlines;
+    if (d === undefined) {
+      const c = this.config;
+      d = new Deadlines(c.scheduler, c.readTimeout, c.writeTimeout, c.endTimeout, () => this.onTimer());
+      this.deadlines = d;
+    }
+    return d;
+  }
+
+  /** Starts the end deadline (once), when there is one. */
+  private startEndDeadline(): void {
+    if (this.config.endTimeout > 0 && this.timers().endStarted()) this.schedule();
+  }
+
+  private listenDrain(): void {
+    if ((this.flags & DRAIN_LISTENING) !== 0) return;
+    this.flags |= DRAIN_LISTENING;
+    this.stream.on('drain', onStreamDrain);
+  }
+
+  /** Uncorks the writes of this tick. */
+  private uncork(): void {
+    if ((this.flags & CORKED) === 0) return;
+    this.flags &= ~CORKED;
+    if (!this.stream.destroyed) this.stream.uncork();
+  }
+
+  /** A listener is being added (`'newListener'`): the first `'data'` listener starts reading. */
+  private listenerAdded(event: string | symbol): void {
+    if (event === 'data' && (this.flags & FLOWING) === 0) this.startReading();
+  }
+
+  private startReading(): void {
+    this.flags |= FLOWING;
+    const self = this as unknown as EventEmitter & { _events: object; _eventsCount: number };
+    self.off('newListener', onNewListener);
+    if (self._eventsCount === 0) self._events = new ListenerTable(); // Node's empty table is a dictionary
+    this.stream.on('data', onStreamData);
+    if ((this.flags & PAUSED) !== 0) this.stream.pause();
+  }
+
+  /** Bytes from the stream. */
+  private streamData(chunk: Buffer): void {
     this.readCount += chunk.length;
-    if (this.deadlines.readTimeout > 0) this.deadlines.lastReadAt = this.deadlines.now();
+    const d = this.deadlines;
+    if (d !== undefined && d.readTimeout > 0) d.lastReadAt = d.now();
     this.emitData(chunk);
-  };
+  }
 
   private emitData(chunk: Buffer): void {
-    const max = this.maxReadChunk;
-    if (chunk.length <= max) {
-      this.emit('data', chunk);
+    const max = this.config.maxReadChunk;
+    if (max === 0 || chunk.length <= max) {
+      this.deliver(chunk);
       return;
     }
     let offset = 0;
     while (offset < chunk.length) {
       const end = Math.min(offset + max, chunk.length);
-      this.emit('data', chunk.subarray(offset, end));
+      this.deliver(chunk.subarray(offset, end));
       offset = end;
       if (this.state >= DESTROYING) return; // a listener destroyed the connection
-      if (this.paused && offset < chunk.length) {
-        this.pendingChunk = chunk.subarray(offset); // delivered first on resume()
+      if ((this.flags & PAUSED) !== 0 && offset < chunk.length) {
+        this.more().pendingChunk = chunk.subarray(offset); // delivered first on resume()
         return;
       }
     }
   }
 
-  private readonly onFlushWritten = (err?: Error | null): void => {
+  private deliver(chunk: Buffer): void {
+    const handler = this.handler;
+    if (handler !== undefined) handler.connectionData(chunk);
+    this.emit('data', chunk);
+  }
+
+  private onFlushWritten(err?: Error | null): void {
     if (err) return; // the connection is failing: the close handler rejects every waiter
-    this.flushWaiters.shift()?.resolve();
-  };
+    this.extras?.flushWaiters?.shift()?.resolve();
+  }
 
-  private readonly onStreamDrain = (): void => {
-    const waiters = this.drainWaiters.splice(0);
-    for (const w of waiters) w.resolve();
+  /** The stream drained. */
+  private streamDrain(): void {
+    const x = this.extras;
+    const waiters = x?.drainWaiters;
+    if (waiters !== undefined && waiters.length > 0) {
+      x!.drainWaiters = undefined;
+      for (const w of waiters) w.resolve();
+    }
+    this.handler?.connectionDrain();
     this.emit('drain');
-  };
+  }
 
-  private readonly onStreamFinish = (): void => {
-    this.finished = true;
-    const waiters = this.flushWaiters.splice(0);
+  /** The stream finished (everything flushed after `end()`). */
+  private streamFinish(): void {
+    const x = this.extras;
+    const waiters = x?.flushWaiters;
+    if (waiters === undefined || waiters.length === 0) return;
+    x!.flushWaiters = undefined;
     for (const w of waiters) w.resolve();
-  };
+  }
 
-  private readonly onStreamEnd = (): void => {
+  /** The peer ended its side. */
+  private streamEnd(): void {
     if (this.state === OPEN) {
-      this.peerEnded = true;
+      this.flags |= PEER_ENDED;
       this.state = ENDING; // nothing more can be sent
-      if (this.deadlines.endStarted()) this.schedule();
+      this.startEndDeadline();
     }
     // No half-open connections: once the peer has ended, end our side too (net.Socket does this itself).
-    if (!this.stream.writableEnded && !this.stream.destroyed) {
-      this.corked = false;
-      this.stream.end();
+    const stream = this.stream;
+    if (!stream.writableEnded && !stream.destroyed) {
+      this.flags &= ~CORKED;
+      stream.end();
     }
-  };
+  }
 
-  private readonly onStreamError = (err: Error): void => {
+  /** The stream failed (its 'close' follows). */
+  private streamError(err: Error): void {
     if (this.closeError === undefined && this.state !== CLOSED) {
       this.closeError = toTransportError(err, this.target, 'established');
     }
-  };
+  }
 
-  private readonly onStreamClose = (): void => {
+  /** The stream closed. */
+  private streamClose(): void {
     if (this.state === CLOSED) return;
     this.state = CLOSED;
-    this.deadlines.clear();
+    this.deadlines?.clear();
     const error = this.closeError;
     const stream = this.stream;
-    stream.off('data', this.onData);
-    stream.off('end', this.onStreamEnd);
-    stream.off('finish', this.onStreamFinish);
-    stream.off('drain', this.onStreamDrain);
-    (this as EventEmitter).off('newListener', this.onNewListener);
-    const waiters = this.flushWaiters.splice(0).concat(this.drainWaiters.splice(0));
-    if (waiters.length > 0) {
+    stream.off('data', onStreamData);
+    stream.off('end', onStreamEnd);
+    if ((this.flags & FINISH_LISTENING) !== 0) stream.off('finish', onStreamFinish);
+    if ((this.flags & DRAIN_LISTENING) !== 0) stream.off('drain', onStreamDrain);
+    (this as EventEmitter).off('newListener', onNewListener);
+    const x = this.extras;
+    const flushWaiters = x?.flushWaiters;
+    const drainWaiters = x?.drainWaiters;
+    if (x !== undefined) x.flushWaiters = x.drainWaiters = undefined;
+    if (flushWaiters !== undefined || drainWaiters !== undefined) {
       const closed = closedError(this.target, error);
-      for (const w of waiters) w.reject(closed);
+      if (flushWaiters !== undefined) for (const w of flushWaiters) w.reject(closed);
+      if (drainWaiters !== undefined) for (const w of drainWaiters) w.reject(closed);
     }
     if (error !== undefined && this.listenerCount('error') > 0) this.emit('error', error);
+    this.handler?.connectionClose(error);
     this.emit('close', error);
-    this.resolveClosed(error);
-  };
+    const after = this.extras; // a listener may have asked for `closed` meanwhile (then already resolved)
+    const resolveClosed = after?.resolveClosed;
+    if (resolveClosed !== undefined) {
+      after!.resolveClosed = undefined;
+      resolveClosed(error);
+    }
+  }
 
-  private readonly onTimer = (): void => {
+  private onTimer(): void {
     if (this.state >= DESTROYING) return;
     const queued = this.stream.writableLength;
-    const expired = this.deadlines.check(this.paused, queued, this.writeCount - queued);
+    const expired = this.deadlines!.check((this.flags & PAUSED) !== 0, queued, this.writeCount - queued);
     if (expired === undefined) this.schedule();
     else this.destroy(this.deadlineError(expired, queued));
-  };
+  }
 
   private deadlineError(expired: ExpiredDeadline, queued: number): MqttxError | undefined {
-    const d = this.deadlines;
+    const d = this.deadlines!;
     // An end that only waited for the peer's FIN, with everything flushed, is not an error.
-    if (expired === 'end' && this.finished) return undefined;
+    if (expired === 'end' && this.stream.writableFinished) return undefined;
     const [code, what, ms]: [TransportErrorCode, string, number] =
       expired === 'read'
         ? ['ERR_READ_TIMEOUT', 'no data received', d.readTimeout]
         : expired === 'write'
           ? ['ERR_WRITE_TIMEOUT', 'queued data made no progress', d.writeTimeout]
           : ['ERR_END_TIMEOUT', 'end() did not flush the queue', d.endTimeout];
-    return new TransportError(code, `${what} on ${this.target} within ${ms} ms`, {
+    const target = this.target;
+    return new TransportError(code, `${what} on ${target} within ${ms} ms`, {
       timeout: true,
       temporary: true,
-      context: { target: this.target, timeoutMs: ms, queued },
+      context: { target, timeoutMs: ms, queued },
     });
   }
 
   /** Arms the one timer for the earliest deadline (lazily: not if already armed at or before it). */
   private schedule(): void {
-    if (this.state < DESTROYING) this.deadlines.arm(this.paused, this.stream.writableLength);
+    const d = this.deadlines;
+    if (d !== undefined && this.state < DESTROYING) d.arm((this.flags & PAUSED) !== 0, this.stream.writableLength);
   }
+}
+
+// Stream listeners shared by every connection: `this` is the stream, which knows its connection.
+function onStreamData(this: Duplex, chunk: Buffer): void {
+  ownerOf(this)['streamData'](chunk);
+}
+function onStreamDrain(this: Duplex): void {
+  ownerOf(this)['streamDrain']();
+}
+function onStreamFinish(this: Duplex): void {
+  ownerOf(this)['streamFinish']();
+}
+function onStreamEnd(this: Duplex): void {
+  ownerOf(this)['streamEnd']();
+}
+function onStreamError(this: Duplex, err: Error): void {
+  ownerOf(this)['streamError'](err);
+}
+function onStreamClose(this: Duplex): void {
+  ownerOf(this)['streamClose']();
+}
+function closeStream(stream: Duplex): void {
+  ownerOf(stream)['streamClose']();
+}
+function uncork(connection: Connection): void {
+  connection['uncork']();
+}
+function onNewListener(this: Connection, event: string | symbol): void {
+  this['listenerAdded'](event);
 }
 
 function noop(): void {}

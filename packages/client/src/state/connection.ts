@@ -6,7 +6,7 @@
 import type { ConnackPacket, PublishPacket } from '@mqttx/codec';
 import type { ServerLimits } from './effects.js';
 import type { ConnectOp, ReauthOp } from './ops.js';
-import { Fifo } from './fifo.js';
+import { EMPTY_FIFO, type Fifo } from './fifo.js';
 
 /** Phase of the current connection. */
 export const Phase = {
@@ -20,36 +20,70 @@ export const Phase = {
 /** A value of {@link Phase}. */
 export type Phase = (typeof Phase)[keyof typeof Phase];
 
+/**
+ * Limits that apply before a CONNACK says otherwise (the MQTT 5 defaults, and all of 3.1.1). Frozen and
+ * shared, like every limits object the core hands out.
+ */
+const DEFAULT_LIMITS: ServerLimits = Object.freeze({
+  receiveMaximum: 65535,
+  maximumPacketSize: Infinity,
+  topicAliasMaximum: 0,
+  maximumQoS: 2,
+  retainAvailable: true,
+  wildcardSubscriptionAvailable: true,
+  subscriptionIdentifiersAvailable: true,
+  sharedSubscriptionAvailable: true,
+});
+
+/** The limits made last: the next CONNACK with the same values gets the same (frozen) object. */
+let lastLimits: ServerLimits = DEFAULT_LIMITS;
+
 /** Limits that apply before a CONNACK says otherwise (the MQTT 5 defaults, and all of 3.1.1). */
 export function defaultLimits(): ServerLimits {
-  return {
-    receiveMaximum: 65535,
-    maximumPacketSize: Infinity,
-    topicAliasMaximum: 0,
-    maximumQoS: 2,
-    retainAvailable: true,
-    wildcardSubscriptionAvailable: true,
-    subscriptionIdentifiersAvailable: true,
-    sharedSubscriptionAvailable: true,
-  };
+  return DEFAULT_LIMITS;
 }
 
-/** Reads the server limits from a CONNACK (MQTT 5 properties; defaults where absent or in 3.1.1). */
+/**
+ * Reads the server limits from a CONNACK (MQTT 5 properties; defaults where absent or in 3.1.1). The result
+ * is frozen and shared: sessions of one broker (same CONNACK properties) hold one object between them.
+ */
 export function limitsFromConnack(connack: ConnackPacket): ServerLimits {
-  const limits = defaultLimits();
   const p = connack.properties;
-  if (p === undefined) return limits;
-  if (p.receiveMaximum !== undefined) limits.receiveMaximum = p.receiveMaximum;
-  if (p.maximumPacketSize !== undefined) limits.maximumPacketSize = p.maximumPacketSize;
-  if (p.topicAliasMaximum !== undefined) limits.topicAliasMaximum = p.topicAliasMaximum;
-  if (p.maximumQoS !== undefined) limits.maximumQoS = p.maximumQoS;
-  if (p.retainAvailable !== undefined) limits.retainAvailable = p.retainAvailable;
-  if (p.wildcardSubscriptionAvailable !== undefined) limits.wildcardSubscriptionAvailable = p.wildcardSubscriptionAvailable;
-  if (p.subscriptionIdentifiersAvailable !== undefined) {
-    limits.subscriptionIdentifiersAvailable = p.subscriptionIdentifiersAvailable;
+  if (p === undefined) return DEFAULT_LIMITS;
+  const d = DEFAULT_LIMITS;
+  const receiveMaximum = p.receiveMaximum ?? d.receiveMaximum;
+  const maximumPacketSize = p.maximumPacketSize ?? d.maximumPacketSize;
+  const topicAliasMaximum = p.topicAliasMaximum ?? d.topicAliasMaximum;
+  const maximumQoS = p.maximumQoS ?? d.maximumQoS;
+  const retainAvailable = p.retainAvailable ?? d.retainAvailable;
+  const wildcardSubscriptionAvailable = p.wildcardSubscriptionAvailable ?? d.wildcardSubscriptionAvailable;
+  const subscriptionIdentifiersAvailable = p.subscriptionIdentifiersAvailable ?? d.subscriptionIdentifiersAvailable;
+  const sharedSubscriptionAvailable = p.sharedSubscriptionAvailable ?? d.sharedSubscriptionAvailable;
+  for (const known of [lastLimits, d]) {
+    if (
+      known.receiveMaximum === receiveMaximum &&
+      known.maximumPacketSize === maximumPacketSize &&
+      known.topicAliasMaximum === topicAliasMaximum &&
+      known.maximumQoS === maximumQoS &&
+      known.retainAvailable === retainAvailable &&
+      known.wildcardSubscriptionAvailable === wildcardSubscriptionAvailable &&
+      known.subscriptionIdentifiersAvailable === subscriptionIdentifiersAvailable &&
+      known.sharedSubscriptionAvailable === sharedSubscriptionAvailable
+    ) {
+      return known;
+    }
   }
-  if (p.sharedSubscriptionAvailable !== undefined) limits.sharedSubscriptionAvailable = p.sharedSubscriptionAvailable;
-  return limits;
+  lastLimits = Object.freeze({
+    receiveMaximum,
+    maximumPacketSize,
+    topicAliasMaximum,
+    maximumQoS,
+    retainAvailable,
+    wildcardSubscriptionAvailable,
+    subscriptionIdentifiersAvailable,
+    sharedSubscriptionAvailable,
+  });
+  return lastLimits;
 }
 
 /** One manually acknowledged incoming QoS 1/2 message waiting for its turn to be acknowledged. */
@@ -80,6 +114,18 @@ export class PendingAck {
   }
 }
 
+/** The rarely used part of a {@link ConnectionState} (see its accessors). */
+class ConnectionExtras {
+  aliasOut: Map<string, number> | undefined = undefined;
+  nextAlias = 1;
+  aliasIn: Array<string | undefined> | undefined = undefined;
+  ackQueue: Fifo<PendingAck> = EMPTY_FIFO;
+  ackById: Map<number, PendingAck> | undefined = undefined;
+  early: PublishPacket[] | undefined = undefined;
+  reauthOp: ReauthOp | undefined = undefined;
+  awaitingAuth = false;
+}
+
 /** State of one network connection. */
 export class ConnectionState {
   /** Connection number (1, 2, ...); ops remember the epoch they were last sent in. */
@@ -88,7 +134,7 @@ export class ConnectionState {
   phase: Phase;
   /** The connect op to settle at CONNACK, if any. */
   connectOp: ConnectOp | undefined;
-  /** Deadline for the CONNACK (ms), Infinity when none. */
+  /** Deadline for the CONNACK (ms), 0 when none (an integer, like every time kept here: no boxed number). */
   connectDeadline: number;
   /** Server limits (defaults until CONNACK). */
   limits: ServerLimits;
@@ -102,32 +148,16 @@ export class ConnectionState {
   pingTimeoutMs: number;
   /** When we last sent a packet (ms). */
   lastSent: number;
-  /** Deadline for an answer to our PINGREQ, or Infinity when no PINGREQ is outstanding. */
+  /** Deadline for an answer to our PINGREQ, or 0 when no PINGREQ is outstanding. */
   pingDeadline: number;
-  /** Outbound topic aliases: topic -> alias (auto mode, after CONNACK). */
-  aliasOut: Map<string, number> | undefined;
-  /** Next outbound alias to assign. */
-  nextAlias: number;
-  /** Inbound topic aliases: alias -> topic. */
-  aliasIn: Array<string | undefined> | undefined;
   /** Incoming QoS 1/2 publishes not yet completed by our PUBACK / PUBCOMP (our Receive Maximum). */
   unackedIn: number;
-  /** Manual-ack order queue. */
-  readonly ackQueue: Fifo<PendingAck>;
-  /** Manual-ack entries by packet id (created by the first entry: most connections never need it). */
-  ackById: Map<number, PendingAck> | undefined;
-  /** PUBLISH packets that arrived before CONNACK, processed after it. */
-  early: PublishPacket[] | undefined;
-  /** The CONNACK, once received. */
-  connack: ConnackPacket | undefined;
-  /** Re-authentication in progress, if any. */
-  reauthOp: ReauthOp | undefined;
-  /** True while the driver's authenticator works on a server AUTH 0x18 (`auth()` effect emitted). */
-  awaitingAuth: boolean;
+  /** Topic aliases, manual acks, early packets, re-authentication: made by the first that is needed. */
+  private extras: ConnectionExtras | undefined;
 
   /**
    * @param epoch - connection number
-   * @param now - when CONNECT is sent
+   * @param now - when CONNECT is sent (an integer: the core's `now`)
    * @param connectTimeout - ms to wait for CONNACK (0: no limit)
    * @param keepaliveMs - keepalive from the options in ms (replaced by the server's at CONNACK)
    * @param connectOp - op to settle at CONNACK
@@ -136,30 +166,93 @@ export class ConnectionState {
     this.epoch = epoch;
     this.phase = Phase.Connecting;
     this.connectOp = connectOp;
-    this.connectDeadline = connectTimeout > 0 ? now + connectTimeout : Infinity;
+    this.connectDeadline = connectTimeout > 0 ? now + connectTimeout : 0;
     this.limits = defaultLimits();
     this.sendLimit = 65535;
     this.inflight = 0;
     this.keepaliveMs = keepaliveMs;
     this.pingTimeoutMs = 0;
     this.lastSent = now;
-    this.pingDeadline = Infinity;
-    this.aliasOut = undefined;
-    this.nextAlias = 1;
-    this.aliasIn = undefined;
+    this.pingDeadline = 0;
     this.unackedIn = 0;
-    this.ackQueue = new Fifo<PendingAck>();
-    this.ackById = undefined;
-    this.early = undefined;
-    this.connack = undefined;
-    this.reauthOp = undefined;
-    this.awaitingAuth = false;
+    this.extras = undefined;
+  }
+
+  private more(): ConnectionExtras {
+    return (this.extras ??= new ConnectionExtras());
+  }
+
+  // The rarely used state below lives in `extras`; reading it without extras gives the default, and
+  // writing the default does not make extras.
+
+  /** Outbound topic aliases: topic -> alias (auto mode, after CONNACK). */
+  get aliasOut(): Map<string, number> | undefined {
+    return this.extras?.aliasOut;
+  }
+  set aliasOut(value: Map<string, number> | undefined) {
+    if (value !== undefined || this.extras !== undefined) this.more().aliasOut = value;
+  }
+
+  /** Next outbound alias to assign. */
+  get nextAlias(): number {
+    return this.extras?.nextAlias ?? 1;
+  }
+  set nextAlias(value: number) {
+    if (value !== 1 || this.extras !== undefined) this.more().nextAlias = value;
+  }
+
+  /** Inbound topic aliases: alias -> topic. */
+  get aliasIn(): Array<string | undefined> | undefined {
+    return this.extras?.aliasIn;
+  }
+  set aliasIn(value: Array<string | undefined> | undefined) {
+    if (value !== undefined || this.extras !== undefined) this.more().aliasIn = value;
+  }
+
+  /** Manual-ack order queue (the shared empty queue until the first entry). */
+  get ackQueue(): Fifo<PendingAck> {
+    return this.extras?.ackQueue ?? EMPTY_FIFO;
+  }
+  set ackQueue(value: Fifo<PendingAck>) {
+    if (value !== EMPTY_FIFO || this.extras !== undefined) this.more().ackQueue = value;
+  }
+
+  /** Manual-ack entries by packet id (created by the first entry: most connections never need it). */
+  get ackById(): Map<number, PendingAck> | undefined {
+    return this.extras?.ackById;
+  }
+  set ackById(value: Map<number, PendingAck> | undefined) {
+    if (value !== undefined || this.extras !== undefined) this.more().ackById = value;
+  }
+
+  /** PUBLISH packets that arrived before CONNACK, processed after it. */
+  get early(): PublishPacket[] | undefined {
+    return this.extras?.early;
+  }
+  set early(value: PublishPacket[] | undefined) {
+    if (value !== undefined || this.extras !== undefined) this.more().early = value;
+  }
+
+  /** Re-authentication in progress, if any. */
+  get reauthOp(): ReauthOp | undefined {
+    return this.extras?.reauthOp;
+  }
+  set reauthOp(value: ReauthOp | undefined) {
+    if (value !== undefined || this.extras !== undefined) this.more().reauthOp = value;
+  }
+
+  /** True while the driver's authenticator works on a server AUTH 0x18 (`auth()` effect emitted). */
+  get awaitingAuth(): boolean {
+    return this.extras?.awaitingAuth ?? false;
+  }
+  set awaitingAuth(value: boolean) {
+    if (value || this.extras !== undefined) this.more().awaitingAuth = value;
   }
 
   /** When the driver must call `tick` next (ms), or Infinity. */
   deadline(): number {
-    if (this.phase === Phase.Connecting) return this.connectDeadline;
+    if (this.phase === Phase.Connecting) return this.connectDeadline === 0 ? Infinity : this.connectDeadline;
     if (this.phase !== Phase.Connected || this.keepaliveMs === 0) return Infinity;
-    return this.pingDeadline !== Infinity ? this.pingDeadline : this.lastSent + this.keepaliveMs;
+    return this.pingDeadline !== 0 ? this.pingDeadline : this.lastSent + this.keepaliveMs;
   }
 }

@@ -26,7 +26,7 @@ import {
 import { Phase, type ConnectionState } from './connection.js';
 import type { ClientCore } from './core.js';
 import type { ServerLimits } from './effects.js';
-import { Fifo } from './fifo.js';
+import { EMPTY_FIFO, type Fifo, writable } from './fifo.js';
 import { RequestState, SubscribeOp, type UnsubscribeOp } from './ops.js';
 import { SubscriptionEntry, subscriptionRecordBytes } from './session.js';
 
@@ -41,7 +41,7 @@ const MAX_SUBSCRIPTION_ID = 268_435_455;
 export class Control {
   private readonly core: ClientCore;
   /** Requests waiting for a connection or a packet id, in order. */
-  private readonly queue = new Fifo<ControlOp>();
+  private queue: Fifo<ControlOp> = EMPTY_FIFO;
   /** Requests sent and waiting for SUBACK / UNSUBACK, by packet id (Map order = send order). */
   /** SUBSCRIBE / UNSUBSCRIBE sent and not yet acknowledged, by packet id (created by the first one). */
   private pending: Map<number, ControlOp> | undefined = undefined;
@@ -77,9 +77,9 @@ export class Control {
   private enqueue(op: ControlOp, what: string): void {
     const core = this.core;
     if (core.status === 'destroyed') return core.settle(op, new ClientClosedError(), undefined);
-    if (!core.connected && core.opts.offlineSubscribe === 'reject') return core.settle(op, new NotConnectedError(what), undefined);
+    if (!core.connected && core.opts.shared.offlineSubscribe === 'reject') return core.settle(op, new NotConnectedError(what), undefined);
     op.state = RequestState.Queued;
-    this.queue.push(op);
+    (this.queue = writable(this.queue)).push(op);
     core.gen++;
   }
 
@@ -274,7 +274,7 @@ export class Control {
     if (batch.length > 0) ops.push(new SubscribeOp(batch, props, undefined, true));
     for (let i = ops.length - 1; i >= 0; i--) {
       ops[i]!.state = RequestState.Queued;
-      this.queue.unshift(ops[i]!);
+      (this.queue = writable(this.queue)).unshift(ops[i]!);
     }
     this.resubscribing = ops.length;
     if (ops.length > 0) this.core.gen++;
@@ -302,7 +302,7 @@ export class Control {
         continue;
       }
       op.state = RequestState.Queued;
-      this.queue.unshift(op);
+      (this.queue = writable(this.queue)).unshift(op);
     }
     this.queue.filter((op) => {
       if (op.kind === 'subscribe' && op.resubscribe && !op.done) {

@@ -16,8 +16,8 @@ import type { Keyspace, StoreKey } from '../store/types.js';
 import { ConnectionState, Phase } from './connection.js';
 import { Control } from './control.js';
 import type { CoreEffects, ServerLimits } from './effects.js';
-import { Handshake } from './handshake.js';
-import { Inbound } from './inbound.js';
+import { HANDSHAKE } from './handshake.js';
+import { INBOUND } from './inbound.js';
 import type { ConnectOp, DisconnectOp, Op, PublishOp, ReauthOp, SubscribeOp, UnsubscribeOp } from './ops.js';
 import { PublishState } from './ops.js';
 import { type CoreOptions, type ResolvedOptions, resolveOptions } from './options.js';
@@ -74,7 +74,10 @@ export class ClientCore {
   readonly session: SessionState;
   /** Current connection, if a link is up. @internal */
   conn: ConnectionState | undefined;
-  /** Time of the input being processed. @internal */
+  /**
+   * Time of the input being processed, in whole ms (floored: times kept in the state are small integers,
+   * stored unboxed). @internal
+   */
   now = 0;
   /** True for MQTT 5. @internal */
   readonly v5: boolean;
@@ -83,11 +86,7 @@ export class ClientCore {
   /** @internal */
   readonly outbound: Outbound;
   /** @internal */
-  readonly inbound: Inbound;
-  /** @internal */
   readonly control: Control;
-  /** @internal */
-  readonly handshake: Handshake;
   private depth = 0;
   private epochs = 0;
   private destroyed = false;
@@ -106,9 +105,7 @@ export class ClientCore {
     this.session = new SessionState(this.opts.clientId);
     this.conn = undefined;
     this.outbound = new Outbound(this);
-    this.inbound = new Inbound(this);
     this.control = new Control(this);
-    this.handshake = new Handshake(this);
   }
 
   // ---------------------------------------------------------------- state
@@ -186,7 +183,7 @@ export class ClientCore {
     if (this.conn !== undefined) throw new InvalidRequestError('open() while a connection is active', 'internal');
     this.enter(now);
     const o = this.opts;
-    const conn = new ConnectionState(++this.epochs, now, o.connectTimeout, o.keepalive * 1000, op);
+    const conn = new ConnectionState(++this.epochs, this.now, o.shared.connectTimeout, o.shared.keepalive * 1000, op);
     this.conn = conn;
     let properties = o.properties;
     if (authData !== undefined && o.authenticationMethod !== undefined) properties = { ...properties, authenticationData: authData };
@@ -194,8 +191,8 @@ export class ClientCore {
       type: 'connect',
       protocolVersion: o.protocolVersion,
       clientId: this.session.clientId,
-      clean: o.clean,
-      keepalive: o.keepalive,
+      clean: o.shared.clean,
+      keepalive: o.shared.keepalive,
       username: credentials === undefined ? o.username : credentials.username,
       password: credentials === undefined ? o.password : credentials.password,
       will: o.will,
@@ -211,7 +208,7 @@ export class ClientCore {
     if (conn === undefined || conn.phase === Phase.Closing) return;
     this.enter(now);
     // Any packet proves the server alive: an outstanding PINGREQ is answered.
-    conn.pingDeadline = Infinity;
+    conn.pingDeadline = 0;
     if (conn.phase === Phase.Connecting) this.receiveConnecting(conn, packet);
     else this.receiveConnected(packet);
     this.leave();
@@ -220,13 +217,13 @@ export class ClientCore {
   private receiveConnecting(conn: ConnectionState, packet: Packet): void {
     switch (packet.type) {
       case 'connack':
-        this.handshake.onConnack(conn, packet);
+        HANDSHAKE.onConnack(this, conn, packet);
         return;
       case 'auth':
-        this.handshake.onAuth(packet);
+        HANDSHAKE.onAuth(this, packet);
         return;
       case 'disconnect':
-        this.handshake.onServerDisconnect(packet);
+        HANDSHAKE.onServerDisconnect(this, packet);
         return;
       case 'publish':
         // The server must send CONNACK first [MQTT-3.2.0-1]; a PUBLISH read before it is processed after it.
@@ -240,7 +237,7 @@ export class ClientCore {
   private receiveConnected(packet: Packet): void {
     switch (packet.type) {
       case 'publish':
-        this.inbound.onPublish(packet);
+        INBOUND.onPublish(this, packet);
         return;
       case 'puback':
         this.outbound.onPuback(packet);
@@ -252,7 +249,7 @@ export class ClientCore {
         this.outbound.onPubcomp(packet);
         return;
       case 'pubrel':
-        this.inbound.onPubrel(packet);
+        INBOUND.onPubrel(this, packet);
         return;
       case 'suback':
         this.control.onSuback(packet);
@@ -263,10 +260,10 @@ export class ClientCore {
       case 'pingresp':
         return;
       case 'disconnect':
-        this.handshake.onServerDisconnect(packet);
+        HANDSHAKE.onServerDisconnect(this, packet);
         return;
       case 'auth':
-        this.handshake.onAuth(packet);
+        HANDSHAKE.onAuth(this, packet);
         return;
       default:
         // CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ, or a second CONNACK [MQTT-3.2.0-2].
@@ -306,16 +303,16 @@ export class ClientCore {
     if (conn === undefined) return;
     this.enter(now);
     if (conn.phase === Phase.Connecting) {
-      if (now >= conn.connectDeadline) this.fail(new ConnectTimeoutError({ timeout: this.opts.connectTimeout }), undefined);
+      if (conn.connectDeadline !== 0 && now >= conn.connectDeadline) this.fail(new ConnectTimeoutError({ timeout: this.opts.shared.connectTimeout }), undefined);
     } else if (conn.phase === Phase.Connected && conn.keepaliveMs > 0) {
-      if (conn.pingDeadline !== Infinity) {
+      if (conn.pingDeadline !== 0) {
         if (now >= conn.pingDeadline) {
           this.fail(new KeepaliveTimeoutError({ keepalive: conn.keepaliveMs, pingTimeout: conn.pingTimeoutMs }), undefined);
         }
       } else if (now >= conn.lastSent + conn.keepaliveMs) {
         // Nothing sent for a keepalive period: PINGREQ [MQTT-3.1.2-20] (5.0) / [MQTT-3.1.2-23] (3.1.1).
         this.out(PINGREQ, undefined);
-        conn.pingDeadline = now + conn.pingTimeoutMs;
+        conn.pingDeadline = this.now + conn.pingTimeoutMs;
       }
     }
     this.leave();
@@ -374,7 +371,7 @@ export class ClientCore {
   reauthenticate(op: ReauthOp, now: number): void {
     if (this.destroyed) return this.settle(op, new ClientClosedError(), undefined);
     this.enter(now);
-    this.handshake.reauthenticate(op);
+    HANDSHAKE.reauthenticate(this, op);
     this.leave();
   }
 
@@ -383,7 +380,7 @@ export class ClientCore {
     const conn = this.conn;
     if (conn === undefined || conn.phase === Phase.Closing || !conn.awaitingAuth) return;
     this.enter(now);
-    this.handshake.authContinue(conn, data, properties);
+    HANDSHAKE.authContinue(this, conn, data, properties);
     this.leave();
   }
 
@@ -404,7 +401,7 @@ export class ClientCore {
    */
   ack(message: PublishPacket, now: number, reasonCode = 0): boolean {
     this.enter(now);
-    const result = this.inbound.ack(message, this.v5 ? reasonCode : 0);
+    const result = INBOUND.ack(this, message, this.v5 ? reasonCode : 0);
     this.leave();
     return result;
   }
@@ -464,7 +461,7 @@ export class ClientCore {
 
   /** Starts an input. @internal */
   enter(now: number): void {
-    this.now = now;
+    this.now = Math.floor(now);
     this.depth++;
   }
 

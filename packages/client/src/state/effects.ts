@@ -49,10 +49,19 @@ export interface ConnectedInfo {
  * `persistence: 'durable'` the core sends that publish only after the driver called `core.persisted(op)`.
  */
 export interface PersistRecord {
+  /** Keyspace the record belongs to (`outbound`, `inbound`, `subscriptions` or `meta`). */
   keyspace: Keyspace;
+  /** Key within the keyspace: a packet id in `outbound` / `inbound`, a string otherwise. */
   key: StoreKey;
+  /**
+   * Insertion sequence; the store lists records in ascending `seq` (original send order, across packet id wraps).
+   */
   seq: number;
+  /** The encoded record (for `outbound`, the packet to resend: PUBLISH or PUBREL). */
   bytes: Buffer;
+  /**
+   * The publish this record belongs to; with `persistence: 'durable'` it is sent only after `core.persisted(op)`.
+   */
   op: PublishOp | undefined;
 }
 

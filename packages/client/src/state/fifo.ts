@@ -2,7 +2,9 @@
  * A first-in first-out queue over a growable ring buffer: `push`, `shift`, `unshift` and `peek` are O(1)
  * (amortised for growth) and never call `Array.prototype.shift` (O(n) on large arrays) or change the
  * array's length on the hot path. Consumed slots are cleared so the garbage collector can free their items.
- * A queue that never held an item owns no array (a session has several queues, most of them stay empty).
+ * A queue that never held an item owns no array (a session has several queues, most of them stay empty),
+ * and an owner may use the shared {@link EMPTY_FIFO} until its first push (see {@link writable}), so an
+ * idle session carries no queue object at all.
  * @module
  */
 
@@ -62,6 +64,7 @@ export class Fifo<T> {
   /** Removes every item and returns them in order. */
   drain(): T[] {
     const out: T[] = [];
+    if (this.size === 0) return out;
     while (this.size > 0) out.push(this.shift() as T);
     this.head = 0;
     return out;
@@ -74,6 +77,8 @@ export class Fifo<T> {
 
   /** Doubles the capacity (or allocates the first array), unrolling the ring so the head is at index 0. */
   private grow(): void {
+    // Every first push grows: the shared empty queue is never written.
+    if (this === (EMPTY_FIFO as Fifo<unknown>)) throw new Error('internal error: push to the shared empty queue');
     const capacity = this.mask < 0 ? INITIAL_CAPACITY : (this.mask + 1) * 2;
     const items = new Array<T | undefined>(capacity).fill(undefined);
     for (let i = 0; i < this.size; i++) items[i] = this.items[(this.head + i) & this.mask];
@@ -81,4 +86,15 @@ export class Fifo<T> {
     this.mask = capacity - 1;
     this.head = 0;
   }
+}
+
+/**
+ * The empty queue shared by every owner until its first push: reading it (`length`, `peek`, `shift`,
+ * `drain`, ...) is fine; push through {@link writable}. A push to it throws (an internal error).
+ */
+export const EMPTY_FIFO: Fifo<never> = new Fifo<never>();
+
+/** `queue` itself, or a new queue in place of the shared {@link EMPTY_FIFO} (assign it back, then push). */
+export function writable<T>(queue: Fifo<T>): Fifo<T> {
+  return queue === (EMPTY_FIFO as Fifo<unknown>) ? new Fifo<T>() : queue;
 }

@@ -8,21 +8,18 @@ import { ConnackError, InvalidRequestError, NotConnectedError, ServerDisconnectE
 import { type ConnectionState, Phase, limitsFromConnack } from './connection.js';
 import type { ClientCore } from './core.js';
 import type { ConnectedInfo } from './effects.js';
+import { INBOUND } from './inbound.js';
 import { type ReauthOp, RequestState } from './ops.js';
 import { META_SESSION, metaRecordBytes } from './session.js';
 
-/** Handshake, authentication and server DISCONNECT handling of the core. @internal */
+/**
+ * Handshake, authentication and server DISCONNECT handling of the core. Stateless (the state is the
+ * core's, passed to every method): one instance, {@link HANDSHAKE}, serves every core.
+ * @internal
+ */
 export class Handshake {
-  private readonly core: ClientCore;
-
-  /** @param core - the owning core */
-  constructor(core: ClientCore) {
-    this.core = core;
-  }
-
   /** CONNACK: refusal, or the start of a connection (limits, session present or not). */
-  onConnack(conn: ConnectionState, connack: ConnackPacket): void {
-    const core = this.core;
+  onConnack(core: ClientCore, conn: ConnectionState, connack: ConnackPacket): void {
     const rc = connack.reasonCode;
     if (rc !== 0) {
       const p = connack.properties;
@@ -37,7 +34,7 @@ export class Handshake {
       core.effects.close(error);
       return;
     }
-    if (connack.sessionPresent && core.opts.clean) {
+    if (connack.sessionPresent && core.opts.shared.clean) {
       // [MQTT-3.2.2-4]: a session the client did not ask to keep cannot be present.
       core.violate(0x82, 'CONNACK Session Present after a clean start', { sessionPresent: true });
       return;
@@ -45,15 +42,14 @@ export class Handshake {
     const limits = core.v5 ? limitsFromConnack(connack) : limitsFromConnack({ ...connack, properties: undefined });
     core.lastLimits = limits;
     conn.phase = Phase.Connected;
-    conn.connack = connack;
     conn.limits = limits;
     // [MQTT-4.9.0-1] the send quota starts at the server's Receive Maximum (or our lower cap).
-    conn.sendLimit = Math.min(limits.receiveMaximum, core.opts.maxInflight);
+    conn.sendLimit = Math.min(limits.receiveMaximum, core.opts.shared.maxInflight);
     // [MQTT-3.1.2-21] / [MQTT-3.2.2-21] Server Keep Alive replaces ours.
-    const keepalive = (core.v5 ? connack.properties?.serverKeepAlive : undefined) ?? core.opts.keepalive;
+    const keepalive = (core.v5 ? connack.properties?.serverKeepAlive : undefined) ?? core.opts.shared.keepalive;
     conn.keepaliveMs = keepalive * 1000;
-    conn.pingTimeoutMs = core.opts.pingTimeout > 0 ? core.opts.pingTimeout : Math.max(1000, Math.ceil(conn.keepaliveMs / 2));
-    if (core.opts.topicAliases && limits.topicAliasMaximum > 0) conn.aliasOut = new Map();
+    conn.pingTimeoutMs = core.opts.shared.pingTimeout > 0 ? core.opts.shared.pingTimeout : Math.max(1000, Math.ceil(conn.keepaliveMs / 2));
+    if (core.opts.shared.topicAliases && limits.topicAliasMaximum > 0) conn.aliasOut = new Map();
     const assigned = core.v5 ? connack.properties?.assignedClientIdentifier : undefined;
     if (assigned !== undefined && assigned !== core.session.clientId) {
       core.session.clientId = assigned;
@@ -73,11 +69,11 @@ export class Handshake {
     if (core.conn !== conn || conn.phase !== Phase.Connected) return;
     if (connack.sessionPresent) {
       // [MQTT-4.4.0-1] resume: resend unacknowledged PUBLISH (DUP) and PUBREL in their original order.
-      core.inbound.resume();
+      INBOUND.resume(core);
       core.outbound.resume(conn);
     } else {
       // [MQTT-3.2.2-5] the server has no session: drop ours and resubscribe.
-      core.inbound.discardSession();
+      INBOUND.discardSession(core);
       core.outbound.renew();
       core.control.resubscribeAll();
     }
@@ -86,14 +82,13 @@ export class Handshake {
     if (early !== undefined) {
       conn.early = undefined;
       for (let i = 0; i < early.length && core.conn === conn && conn.phase === Phase.Connected; i++) {
-        core.inbound.onPublish(early[i]!);
+        INBOUND.onPublish(core, early[i]!);
       }
     }
   }
 
   /** The server's DISCONNECT (5.0): surface it and close; nothing is sent after it. */
-  onServerDisconnect(packet: DisconnectPacket): void {
-    const core = this.core;
+  onServerDisconnect(core: ClientCore, packet: DisconnectPacket): void {
     const conn = core.conn!;
     core.effects.serverDisconnect(packet);
     if (core.conn !== conn || conn.phase === Phase.Closing) return;
@@ -109,8 +104,7 @@ export class Handshake {
   }
 
   /** AUTH from the server: continue (0x18) or re-authentication success (0x00) [MQTT-4.12.0-*]. */
-  onAuth(packet: AuthPacket): void {
-    const core = this.core;
+  onAuth(core: ClientCore, packet: AuthPacket): void {
     const conn = core.conn!;
     const method = core.opts.authenticationMethod;
     if (!core.v5 || method === undefined) {
@@ -140,8 +134,7 @@ export class Handshake {
   }
 
   /** `core.reauthenticate`: AUTH 0x19 with the CONNECT's method [MQTT-4.12.1-1]. */
-  reauthenticate(op: ReauthOp): void {
-    const core = this.core;
+  reauthenticate(core: ClientCore, op: ReauthOp): void {
     const method = core.opts.authenticationMethod;
     const conn = core.conn;
     // [MQTT-4.12.0-7] no AUTH without an Authentication Method in CONNECT.
@@ -159,10 +152,12 @@ export class Handshake {
   }
 
   /** `core.authContinue`: AUTH 0x18 with the authenticator's answer [MQTT-4.12.0-3] [MQTT-4.12.0-5]. */
-  authContinue(conn: ConnectionState, data: Buffer | undefined, properties: Properties | undefined): void {
-    const core = this.core;
+  authContinue(core: ClientCore, conn: ConnectionState, data: Buffer | undefined, properties: Properties | undefined): void {
     conn.awaitingAuth = false;
     const props: Properties = { ...properties, authenticationMethod: core.opts.authenticationMethod, authenticationData: data };
     core.out({ type: 'auth', reasonCode: 0x18, properties: props }, undefined);
   }
 }
+
+/** The one {@link Handshake} (it has no state of its own). @internal */
+export const HANDSHAKE = new Handshake();

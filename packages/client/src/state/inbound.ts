@@ -6,6 +6,7 @@
 import type { PubackPacket, PubcompPacket, PublishPacket, PubrecPacket, PubrelPacket } from '@mqttx/codec';
 import { Phase, PendingAck, type ConnectionState } from './connection.js';
 import type { ClientCore } from './core.js';
+import { writable } from './fifo.js';
 import { Held, inboundRecordBytes } from './session.js';
 
 /**
@@ -16,20 +17,16 @@ const PUBACK: PubackPacket = { type: 'puback', packetId: 0, reasonCode: undefine
 const PUBREC: PubrecPacket = { type: 'pubrec', packetId: 0, reasonCode: undefined, properties: undefined };
 const PUBCOMP: PubcompPacket = { type: 'pubcomp', packetId: 0, reasonCode: undefined, properties: undefined };
 
-/** The inbound half of the core. @internal */
+/**
+ * The inbound half of the core. Stateless (the state is the core's, passed to every method): one
+ * instance, {@link INBOUND}, serves every core.
+ * @internal
+ */
 export class Inbound {
-  private readonly core: ClientCore;
-
-  /** @param core - the owning core */
-  constructor(core: ClientCore) {
-    this.core = core;
-  }
-
   /** An incoming PUBLISH (after CONNACK). */
-  onPublish(p: PublishPacket): void {
-    const core = this.core;
+  onPublish(core: ClientCore, p: PublishPacket): void {
     const conn = core.conn!;
-    if (core.v5 && p.properties !== undefined && p.properties.topicAlias !== undefined && !this.resolveAlias(conn, p)) return;
+    if (core.v5 && p.properties !== undefined && p.properties.topicAlias !== undefined && !this.resolveAlias(core, conn, p)) return;
     if (p.topic === '') return core.violate(0x82, 'PUBLISH without a topic', undefined);
     const qos = p.qos;
     if (qos === 0) {
@@ -39,65 +36,63 @@ export class Inbound {
     const id = p.packetId!;
     if (qos === 1) {
       // [MQTT-4.3.2-5] a new publication even when the id was seen before (we acknowledged it).
-      if (!this.count(conn)) return;
-      if (core.opts.manualAck) {
+      if (!this.count(core, conn)) return;
+      if (core.opts.shared.manualAck) {
         // The pending ack exists before delivery, so an ack given synchronously by the handler finds it.
-        this.acknowledge(conn, p, id, 1, false);
+        this.acknowledge(core, conn, p, id, 1, false);
         core.effects.deliver(p);
         return;
       }
       core.effects.deliver(p);
       if (core.conn !== conn || conn.phase !== Phase.Connected) return;
       // [MQTT-4.3.2-4] PUBACK with the same id; [MQTT-4.5.0-2] whatever the application does with it.
-      this.acknowledge(conn, p, id, 1, true);
+      this.acknowledge(core, conn, p, id, 1, true);
       return;
     }
     const session = core.session;
     const flags = session.inbound.get(id);
     if (flags === undefined) {
       // First time: deliver and hold the id until PUBREL [MQTT-4.3.3-8].
-      if (!this.count(conn)) return;
-      const acked = !core.opts.manualAck;
+      if (!this.count(core, conn)) return;
+      const acked = !core.opts.shared.manualAck;
       session.setInbound(id, Held.Counted | (acked ? Held.Acked : 0));
       core.persist('inbound', id, session.nextSeq(), inboundRecordBytes(), undefined);
       if (!acked) {
         // Manual ack: register the pending PUBREC first (a synchronous ack from the handler must find it).
-        this.acknowledge(conn, p, id, 2, false);
+        this.acknowledge(core, conn, p, id, 2, false);
         core.effects.deliver(p);
         return;
       }
       core.effects.deliver(p);
       if (core.conn !== conn || conn.phase !== Phase.Connected) return;
-      this.acknowledge(conn, p, id, 2, true);
+      this.acknowledge(core, conn, p, id, 2, true);
       return;
     }
     // [MQTT-4.3.3-10] a repeat before PUBREL: PUBREC again, never a second delivery.
     if ((flags & Held.Counted) === 0) {
-      if (!this.count(conn)) return;
+      if (!this.count(core, conn)) return;
       session.setInbound(id, flags | Held.Counted);
     }
-    if ((flags & Held.Acked) !== 0) this.acknowledge(conn, p, id, 2, true);
-    else if (conn.ackById?.has(id) !== true) this.acknowledge(conn, p, id, 2, false);
+    if ((flags & Held.Acked) !== 0) this.acknowledge(core, conn, p, id, 2, true);
+    else if (conn.ackById?.has(id) !== true) this.acknowledge(core, conn, p, id, 2, false);
   }
 
   /**
    * Counts one more unacknowledged QoS 1/2 PUBLISH against the Receive Maximum we sent in CONNECT; more
    * than that is a protocol violation by the server (DISCONNECT 0x93) [MQTT-3.3.4-9].
    */
-  private count(conn: ConnectionState): boolean {
-    const core = this.core;
-    if (++conn.unackedIn > core.opts.receiveMaximum && core.v5) {
-      core.violate(0x93, 'the server exceeded our Receive Maximum', { receiveMaximum: core.opts.receiveMaximum });
+  private count(core: ClientCore, conn: ConnectionState): boolean {
+    if (++conn.unackedIn > core.opts.shared.receiveMaximum && core.v5) {
+      core.violate(0x93, 'the server exceeded our Receive Maximum', { receiveMaximum: core.opts.shared.receiveMaximum });
       return false;
     }
     return true;
   }
 
   /** Resolves (or records) an inbound topic alias; false after a protocol violation. */
-  private resolveAlias(conn: ConnectionState, p: PublishPacket): boolean {
-    const core = this.core;
+  private resolveAlias(core: ClientCore, conn: ConnectionState, p: PublishPacket): boolean {
     const alias = p.properties!.topicAlias!;
-    const max = core.opts.topicAliasMaximum;
+    const max = core.opts.shared.topicAliasMaximum;
     // [MQTT-3.3.2-10] we accept 1..our Topic Alias Maximum; anything else is Topic Alias invalid (0x94).
     if (alias < 1 || alias > max) {
       core.violate(0x94, 'topic alias out of range', { topicAlias: alias, topicAliasMaximum: max });
@@ -122,19 +117,18 @@ export class Inbound {
    * Queues the acknowledgement of a delivered message. Acks leave in arrival order [MQTT-4.6.0-2]
    * [MQTT-4.6.0-3]: straight away when nothing earlier waits, else behind the earlier ones.
    */
-  private acknowledge(conn: ConnectionState, p: PublishPacket, id: number, qos: 1 | 2, acked: boolean): void {
+  private acknowledge(core: ClientCore, conn: ConnectionState, p: PublishPacket, id: number, qos: 1 | 2, acked: boolean): void {
     if (acked && conn.ackQueue.length === 0) {
-      this.sendAck(conn, id, qos, 0);
+      this.sendAck(core, conn, id, qos, 0);
       return;
     }
     const entry = new PendingAck(p, id, qos, acked);
-    conn.ackQueue.push(entry);
+    (conn.ackQueue = writable(conn.ackQueue)).push(entry);
     (conn.ackById ??= new Map()).set(id, entry);
   }
 
   /** `core.ack`. */
-  ack(message: PublishPacket, reasonCode: number): boolean {
-    const core = this.core;
+  ack(core: ClientCore, message: PublishPacket, reasonCode: number): boolean {
     const conn = core.conn;
     const id = message.packetId;
     if (message.qos === 0 || id === undefined) return false;
@@ -160,22 +154,21 @@ export class Inbound {
         core.session.setInbound(id, flags | Held.Acked);
       }
     }
-    if (conn !== undefined && conn.phase === Phase.Connected) this.drainAcks(conn);
+    if (conn !== undefined && conn.phase === Phase.Connected) this.drainAcks(core, conn);
     return true;
   }
 
-  private drainAcks(conn: ConnectionState): void {
+  private drainAcks(core: ClientCore, conn: ConnectionState): void {
     let entry: PendingAck | undefined;
     while ((entry = conn.ackQueue.peek()) !== undefined && entry.acked) {
       conn.ackQueue.shift();
       if (conn.ackById?.get(entry.packetId) === entry) conn.ackById.delete(entry.packetId);
-      this.sendAck(conn, entry.packetId, entry.qos, entry.reasonCode);
-      if (this.core.conn !== conn || conn.phase !== Phase.Connected) return;
+      this.sendAck(core, conn, entry.packetId, entry.qos, entry.reasonCode);
+      if (core.conn !== conn || conn.phase !== Phase.Connected) return;
     }
   }
 
-  private sendAck(conn: ConnectionState, id: number, qos: 1 | 2, reasonCode: number): void {
-    const core = this.core;
+  private sendAck(core: ClientCore, conn: ConnectionState, id: number, qos: 1 | 2, reasonCode: number): void {
     const rc = reasonCode === 0 ? undefined : reasonCode;
     if (qos === 1) {
       conn.unackedIn--;
@@ -201,8 +194,7 @@ export class Inbound {
   }
 
   /** PUBREL: release the id and answer PUBCOMP [MQTT-4.3.3-11]; unknown ids get PUBCOMP too (0x92 in 5.0). */
-  onPubrel(packet: PubrelPacket): void {
-    const core = this.core;
+  onPubrel(core: ClientCore, packet: PubrelPacket): void {
     const conn = core.conn!;
     const id = packet.packetId;
     const flags = core.session.inbound.get(id);
@@ -226,15 +218,17 @@ export class Inbound {
   }
 
   /** CONNACK with Session Present: held ids stay; none counts against this connection yet. */
-  resume(): void {
-    const session = this.core.session;
+  resume(core: ClientCore): void {
+    const session = core.session;
     for (const [id, flags] of session.inbound) session.setInbound(id, flags & ~Held.Counted);
   }
 
   /** CONNACK without a session: the server forgot the QoS 2 exchanges, so we forget the held ids. */
-  discardSession(): void {
-    const core = this.core;
+  discardSession(core: ClientCore): void {
     for (const id of core.session.inbound.keys()) core.unpersist('inbound', id);
     core.session.clearInbound();
   }
 }
+
+/** The one {@link Inbound} (it has no state of its own). @internal */
+export const INBOUND = new Inbound();

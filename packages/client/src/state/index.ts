@@ -16,7 +16,7 @@ export {
   UnsubscribeOp,
   type Op,
 } from './ops.js';
-export { resolveOptions, type CoreOptions, type PersistenceMode, type QueueLimits, type QueuePolicy, type ResolvedOptions } from './options.js';
+export { resolveOptions, type CoreOptions, type PersistenceMode, type QueueLimits, type QueuePolicy, type ResolvedOptions, type SharedOptions } from './options.js';
 export { MAX_PACKET_ID, PacketIdAllocator } from './packet-ids.js';
 export { RecordingEffects, type Action } from './recording.js';
 export { META_SESSION, type SessionSnapshot } from './session.js';

@@ -1,7 +1,8 @@
 /**
  * Options of the protocol core and their validation. The driver maps the public client options onto
  * {@link CoreOptions} (resolving the password, choosing the persistence mode from the store), and the core
- * normalises them once into {@link ResolvedOptions} (every field present, fixed shape).
+ * normalises them once into {@link ResolvedOptions} (every field present, fixed shape; the settings that do
+ * not identify the session are one interned {@link SharedOptions} object, shared by cores configured alike).
  * @module
  */
 import { isValidTopicName, type Properties, type Will } from '@mqttx/codec';
@@ -83,34 +84,63 @@ export interface ResolvedQueueLimits {
   policy: QueuePolicy;
 }
 
-/** {@link CoreOptions} with every field resolved. */
+/**
+ * The resolved settings that do not identify the session: interned, so cores with equal settings (the
+ * common case: thousands of sessions configured alike) share one object.
+ */
+export interface SharedOptions {
+  readonly clean: boolean;
+  readonly keepalive: number;
+  readonly downgradeQos: boolean;
+  readonly topicAliases: boolean;
+  readonly manualAck: boolean;
+  /** Explicit ping timeout in ms, or 0 for the default rule. */
+  readonly pingTimeout: number;
+  readonly connectTimeout: number;
+  readonly maxInflight: number;
+  readonly queueQos0: ResolvedQueueLimits;
+  readonly queueQos12: ResolvedQueueLimits;
+  readonly offlineSubscribe: 'queue' | 'reject';
+  readonly onSessionLost: 'resend' | 'fail';
+  /** Our Receive Maximum (5.0 CONNECT property; 65535 when absent). */
+  readonly receiveMaximum: number;
+  /** Our Topic Alias Maximum (5.0 CONNECT property; 0 when absent). */
+  readonly topicAliasMaximum: number;
+}
+
+/** {@link CoreOptions} with every field resolved: the session's own fields, and the {@link SharedOptions}. */
 export interface ResolvedOptions {
   protocolVersion: 4 | 5;
   clientId: string;
-  clean: boolean;
-  keepalive: number;
   username: string | undefined;
   password: Buffer | undefined;
   will: Will | undefined;
   properties: Properties | undefined;
-  downgradeQos: boolean;
-  topicAliases: boolean;
-  manualAck: boolean;
-  /** Explicit ping timeout in ms, or 0 for the default rule. */
-  pingTimeout: number;
-  connectTimeout: number;
-  maxInflight: number;
-  queueQos0: ResolvedQueueLimits;
-  queueQos12: ResolvedQueueLimits;
-  offlineSubscribe: 'queue' | 'reject';
   persistence: PersistenceMode;
-  onSessionLost: 'resend' | 'fail';
-  /** Our Receive Maximum (5.0 CONNECT property; 65535 when absent). */
-  receiveMaximum: number;
-  /** Our Topic Alias Maximum (5.0 CONNECT property; 0 when absent). */
-  topicAliasMaximum: number;
   /** Authentication method of the CONNECT, if any (enhanced authentication). */
   authenticationMethod: string | undefined;
+  /** Everything else (shared with the cores configured alike). */
+  shared: SharedOptions;
+}
+
+/** The shared options made last: the next equal settings get the same object. */
+let lastShared: SharedOptions | undefined;
+
+/** `shared`, or an equal object made before (frozen either way). */
+function intern(shared: SharedOptions): SharedOptions {
+  const last = lastShared;
+  if (last !== undefined) {
+    let same = true;
+    for (const key in shared) {
+      if (shared[key as keyof SharedOptions] !== last[key as keyof SharedOptions]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return last;
+  }
+  lastShared = Object.freeze(shared);
+  return lastShared;
 }
 
 function fail(message: string, option: string): never {
@@ -195,25 +225,27 @@ export function resolveOptions(options: CoreOptions = {}): ResolvedOptions {
   return {
     protocolVersion,
     clientId,
-    clean,
-    keepalive,
     username: options.username,
     password: options.password,
     will,
     properties,
-    downgradeQos: options.downgradeQos ?? false,
-    topicAliases: topicAliases === 'auto',
-    manualAck: options.manualAck ?? false,
-    pingTimeout: int(options.pingTimeout, 'pingTimeout', 0, 2 ** 31 - 1, 0),
-    connectTimeout: int(options.connectTimeout, 'connectTimeout', 0, 2 ** 31 - 1, 30_000),
-    maxInflight: int(options.maxInflight, 'maxInflight', 1, 65535, 65535),
-    queueQos0: limits(options.queueQos0, 'queueQos0', DEFAULT_QOS0),
-    queueQos12: limits(options.queueQos12, 'queueQos12', DEFAULT_QOS12),
-    offlineSubscribe,
     persistence,
-    onSessionLost,
-    receiveMaximum,
-    topicAliasMaximum,
     authenticationMethod,
+    shared: intern({
+      clean,
+      keepalive,
+      downgradeQos: options.downgradeQos ?? false,
+      topicAliases: topicAliases === 'auto',
+      manualAck: options.manualAck ?? false,
+      pingTimeout: int(options.pingTimeout, 'pingTimeout', 0, 2 ** 31 - 1, 0),
+      connectTimeout: int(options.connectTimeout, 'connectTimeout', 0, 2 ** 31 - 1, 30_000),
+      maxInflight: int(options.maxInflight, 'maxInflight', 1, 65535, 65535),
+      queueQos0: limits(options.queueQos0, 'queueQos0', DEFAULT_QOS0),
+      queueQos12: limits(options.queueQos12, 'queueQos12', DEFAULT_QOS12),
+      offlineSubscribe,
+      onSessionLost,
+      receiveMaximum,
+      topicAliasMaximum,
+    }),
   };
 }

@@ -19,7 +19,7 @@ import {
 } from '../errors.js';
 import { Phase, type ConnectionState } from './connection.js';
 import type { ClientCore } from './core.js';
-import { Fifo } from './fifo.js';
+import { EMPTY_FIFO, type Fifo, writable } from './fifo.js';
 import { PublishOp, PublishState } from './ops.js';
 import type { ResolvedQueueLimits } from './options.js';
 import { publishRecordBytes, pubrelRecordBytes } from './session.js';
@@ -32,21 +32,21 @@ const PUBREL: PubrelPacket = { type: 'pubrel', packetId: 0, reasonCode: undefine
 /** The outbound half of the core. @internal */
 export class Outbound {
   private readonly core: ClientCore;
-  private readonly q0 = new Fifo<PublishOp>();
+  private q0: Fifo<PublishOp> = EMPTY_FIFO;
   private q0Count = 0;
   private q0Bytes = 0;
   /** QoS 1/2 publishes never sent yet, in publish order (some hold a packet id). */
-  private readonly q12 = new Fifo<PublishOp>();
+  private q12: Fifo<PublishOp> = EMPTY_FIFO;
   private q12Count = 0;
   private q12Bytes = 0;
   /** The tail of `q12` still waiting for a packet id, in order. */
-  private readonly noId = new Fifo<PublishOp>();
+  private noId: Fifo<PublishOp> = EMPTY_FIFO;
   /** Session publishes to (re)send on this connection before `q12`, in their original order. */
-  private readonly resendQ = new Fifo<PublishOp>();
+  private resendQ: Fifo<PublishOp> = EMPTY_FIFO;
   /** Last topic that passed validation (publishers often reuse one topic). */
   private lastTopic = '';
-  /** Cached `{ topicAlias }` property objects by alias. */
-  private readonly aliasProps: Array<{ topicAlias: number } | undefined> = [];
+  /** Cached `{ topicAlias }` property objects by alias (made by the first alias). */
+  private aliasProps: Array<{ topicAlias: number } | undefined> | undefined = undefined;
 
   /** @param core - the owning core */
   constructor(core: ClientCore) {
@@ -68,22 +68,22 @@ export class Outbound {
     const error = this.validate(op);
     if (error !== undefined) return core.settle(op, error, undefined);
     if (op.qos === 0) {
-      if (!this.admit(op, this.core.opts.queueQos0, true)) return;
+      if (!this.admit(op, this.core.opts.shared.queueQos0, true)) return;
       op.state = PublishState.Queued;
       op.inQueue = true;
-      this.q0.push(op);
+      (this.q0 = writable(this.q0)).push(op);
       this.q0Count++;
       this.q0Bytes += op.size;
     } else {
-      if (!this.admit(op, this.core.opts.queueQos12, false)) return;
+      if (!this.admit(op, this.core.opts.shared.queueQos12, false)) return;
       op.state = PublishState.Queued;
       op.inQueue = true;
-      this.q12.push(op);
+      (this.q12 = writable(this.q12)).push(op);
       this.q12Count++;
       this.q12Bytes += op.size;
       // Ids go out in publish order: only when nobody older waits for one.
       if (this.noId.length > 0) this.assignWaiting();
-      if (this.noId.length > 0 || !this.assignId(op)) this.noId.push(op);
+      if (this.noId.length > 0 || !this.assignId(op)) (this.noId = writable(this.noId)).push(op);
     }
     core.gen++;
   }
@@ -272,7 +272,7 @@ export class Outbound {
     const limits = conn.limits;
     if (op.qos > limits.maximumQoS) {
       // [MQTT-3.2.2-11] never above the server's Maximum QoS.
-      if (!core.opts.downgradeQos) return this.reject(op, new QosNotSupportedError({ qos: op.qos, maximumQoS: limits.maximumQoS }));
+      if (!core.opts.shared.downgradeQos) return this.reject(op, new QosNotSupportedError({ qos: op.qos, maximumQoS: limits.maximumQoS }));
       op.qos = limits.maximumQoS;
       if (op.qos === 0) {
         this.release(op);
@@ -284,7 +284,7 @@ export class Outbound {
     }
     if (op.retain && !limits.retainAvailable) {
       // [MQTT-3.2.2-14] no RETAIN when the server has no retained messages.
-      if (!core.opts.downgradeQos) return this.reject(op, new RetainNotSupportedError({ topic: op.topic }));
+      if (!core.opts.shared.downgradeQos) return this.reject(op, new RetainNotSupportedError({ topic: op.topic }));
       op.retain = false;
     }
     const max = limits.maximumPacketSize;
@@ -327,7 +327,7 @@ export class Outbound {
       aliases.set(op.topic, alias);
       topic = op.topic;
     }
-    const properties = op.properties === undefined ? (this.aliasProps[alias] ??= { topicAlias: alias }) : { ...op.properties, topicAlias: alias };
+    const properties = op.properties === undefined ? ((this.aliasProps ??= [])[alias] ??= { topicAlias: alias }) : { ...op.properties, topicAlias: alias };
     return {
       type: 'publish',
       topic,
@@ -432,7 +432,7 @@ export class Outbound {
         else this.core.persist('outbound', op.packetId!, op.seq, pubrelRecordBytes(op.packetId!, this.core.opts.protocolVersion), op);
       } else if (op.state === PublishState.Sent || (op.state === PublishState.Queued && !op.inQueue)) {
         if (this.resendQ.length === 0 && conn.inflight < conn.sendLimit) this.sendNow(conn, op);
-        else this.resendQ.push(op);
+        else (this.resendQ = writable(this.resendQ)).push(op);
       }
       if (!this.live(conn)) return;
     }
@@ -446,7 +446,7 @@ export class Outbound {
   renew(): void {
     const core = this.core;
     this.resendQ.drain();
-    const fail = core.opts.onSessionLost === 'fail';
+    const fail = core.opts.shared.onSessionLost === 'fail';
     for (const op of [...core.session.outbound.values()]) {
       if (op.state === PublishState.Queued && op.inQueue) continue;
       if (fail || op.topic === '') {
@@ -459,7 +459,7 @@ export class Outbound {
       }
       op.state = PublishState.Queued;
       op.dup = false;
-      this.resendQ.push(op);
+      (this.resendQ = writable(this.resendQ)).push(op);
     }
     core.gen++;
   }

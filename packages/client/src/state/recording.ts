@@ -11,16 +11,72 @@ import type { Op, PublishOp } from './ops.js';
 
 /** One recorded effect call. */
 export type Action =
-  | { kind: 'send'; packet: Packet; op: PublishOp | undefined }
-  | { kind: 'deliver'; message: PublishPacket }
-  | { kind: 'settle'; op: Op; error: Error | undefined; value: unknown }
-  | { kind: 'persist'; record: PersistRecord }
-  | { kind: 'unpersist'; keyspace: Keyspace; key: StoreKey }
-  | { kind: 'close'; error: Error | undefined }
-  | { kind: 'connected'; info: ConnectedInfo }
-  | { kind: 'ready' }
-  | { kind: 'serverDisconnect'; packet: DisconnectPacket }
-  | { kind: 'auth'; packet: AuthPacket };
+  | {
+      /** {@link CoreEffects.send}: a packet to write. */
+      kind: 'send';
+      /** The packet, shallow-copied when recorded. */
+      packet: Packet;
+      /** The QoS 0 publish the driver settles once the bytes are written; `undefined` otherwise. */
+      op: PublishOp | undefined;
+    }
+  | {
+      /** {@link CoreEffects.deliver}: an application message for the application. */
+      kind: 'deliver';
+      /** The received PUBLISH (topic already resolved from a topic alias). */
+      message: PublishPacket;
+    }
+  | {
+      /** {@link CoreEffects.settle}: an operation finished. */
+      kind: 'settle';
+      /** The operation settled. */
+      op: Op;
+      /** Why it failed; `undefined` on success. */
+      error: Error | undefined;
+      /** The result on success (see each op class). */
+      value: unknown;
+    }
+  | {
+      /** {@link CoreEffects.persist}: a session record to write. */
+      kind: 'persist';
+      /** The record. */
+      record: PersistRecord;
+    }
+  | {
+      /** {@link CoreEffects.unpersist}: a session record to delete. */
+      kind: 'unpersist';
+      /** Keyspace of the record. */
+      keyspace: Keyspace;
+      /** Key of the record (a packet id in `outbound` / `inbound`). */
+      key: StoreKey;
+    }
+  | {
+      /** {@link CoreEffects.close}: close the link after writing what was sent. */
+      kind: 'close';
+      /** Why; `undefined` for a graceful disconnect. */
+      error: Error | undefined;
+    }
+  | {
+      /** {@link CoreEffects.connected}: a CONNACK with Success arrived. */
+      kind: 'connected';
+      /** Session present, client id, keepalive and server limits in effect. */
+      info: ConnectedInfo;
+    }
+  | {
+      /** {@link CoreEffects.ready}: the subscriptions the session needs are in place. */
+      kind: 'ready';
+    }
+  | {
+      /** {@link CoreEffects.serverDisconnect}: the server sent DISCONNECT (5.0). */
+      kind: 'serverDisconnect';
+      /** The DISCONNECT, with its reason code and properties. */
+      packet: DisconnectPacket;
+    }
+  | {
+      /** {@link CoreEffects.auth}: the server sent AUTH 0x18 (continue authentication). */
+      kind: 'auth';
+      /** The AUTH packet, with the server's authentication data. */
+      packet: AuthPacket;
+    };
 
 /** Records effects as {@link Action} objects. */
 export class RecordingEffects implements CoreEffects {

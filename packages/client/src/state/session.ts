@@ -40,9 +40,13 @@ export class SubscriptionEntry {
 
 /** Records read from a store, as given to `core.restore()`. */
 export interface SessionSnapshot {
+  /** Unacknowledged outbound QoS 1 and 2 messages (PUBLISH or PUBREL bytes), in `seq` order. */
   outbound?: StoreRecord[];
+  /** Inbound QoS 2 packet ids received and not yet released (PUBREL not yet seen). */
   inbound?: StoreRecord[];
+  /** Subscriptions to restore on reconnect. */
   subscriptions?: StoreRecord[];
+  /** Session metadata (the session identity record, ...). */
   meta?: StoreRecord[];
 }
 
@@ -60,8 +64,8 @@ const NO_ENTRIES: ReadonlyMap<never, never> = new Map<never, never>();
 
 /** State that belongs to the MQTT session. */
 export class SessionState {
-  /** Packet identifiers in use (outbound publishes, and SUBSCRIBE / UNSUBSCRIBE in flight). */
-  readonly ids = new PacketIdAllocator();
+  /** See {@link ids}. */
+  private madeIds: PacketIdAllocator | undefined = undefined;
   /** Next insertion sequence. */
   seq = 1;
   /**
@@ -87,6 +91,14 @@ export class SessionState {
   /** @param clientId - the configured client id */
   constructor(clientId: string) {
     this.clientId = clientId;
+  }
+
+  /**
+   * Packet identifiers in use (outbound publishes, and SUBSCRIBE / UNSUBSCRIBE in flight). Made on first
+   * use: a session that never needed a packet id carries no allocator.
+   */
+  get ids(): PacketIdAllocator {
+    return (this.madeIds ??= new PacketIdAllocator());
   }
 
   /** Adds or replaces the outbound entry of `id`. */
