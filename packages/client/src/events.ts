@@ -77,7 +77,13 @@ export interface PublishOptions {
  * once without persistence and for QoS 0. It also resolves when the server acknowledged the message first,
  * and rejects (without ever being an unhandled rejection) when the publish failed before it was stored.
  */
-export type PublishPromise = Promise<PubackPacket | PubcompPacket | undefined> & { readonly stored: Promise<void> };
+export type PublishPromise = Promise<PubackPacket | PubcompPacket | undefined> & {
+  /**
+   * Resolves once the message's session record is in the store (at once without persistence and for QoS 0,
+   * or when the server acknowledged first); rejects when the publish failed before it was stored.
+   */
+  readonly stored: Promise<void>;
+};
 
 /** Per-filter options of a subscription. */
 export interface SubscriptionOptions {

@@ -98,7 +98,11 @@ export class MessageIterator implements AsyncIterableIterator<Message> {
     }
   }
 
-  /** {@inheritDoc AsyncIterator.next} */
+  /**
+   * The next message: at once from the buffer, else when one arrives; `{ done: true }` once the iteration
+   * ended and the buffer is empty. Taking a message marks the previous one processed (with `manualAck`, that
+   * acknowledges it), and draining the buffer to half resumes reading from the network.
+   */
   next(): Promise<IteratorResult<Message>> {
     this.releaseCurrent();
     if (this.buffered > 0) {
@@ -125,7 +129,7 @@ export class MessageIterator implements AsyncIterableIterator<Message> {
     return Promise.resolve(DONE);
   }
 
-  /** {@inheritDoc AsyncIterable} */
+  /** Returns the iterator itself, so it works with `for await (const msg of client.messages())`. */
   [Symbol.asyncIterator](): this {
     return this;
   }

@@ -56,7 +56,7 @@ export interface ReconnectOptions {
   retryInitial?: boolean;
 }
 
-/** Options of {@link MqttClient} and {@link connect}. */
+/** Options of {@link MqttClient} and {@link @mqttx/client!connect | connect}. */
 export interface ClientOptions extends Omit<CoreOptions, 'username' | 'password' | 'will' | 'persistence'> {
   /** Broker URL(s): one, or a list tried in order with failover (round robin across reconnects). */
   brokers?: string | TargetSpec | Array<string | TargetSpec>;

@@ -144,11 +144,17 @@ export function isTimeout(err: unknown): boolean {
 
 /** MQTT 5 reason codes the codec closes a connection with. */
 export const CodecReasonCode = {
+  /** 0x81: bytes that cannot be parsed (bad lengths, bad UTF-8, reserved bits); the default. */
   MalformedPacket: 0x81,
+  /** 0x82: a parsed packet that breaks a protocol rule (for example DUP set at QoS 0). */
   ProtocolError: 0x82,
+  /** 0x95: remaining length above the maximum packet size, rejected before the body is buffered. */
   PacketTooLarge: 0x95,
+  /** 0x90: an invalid Topic Name (wildcards, or empty where not allowed); `ERR_INVALID_TOPIC`. */
   TopicNameInvalid: 0x90,
+  /** 0x8F: a malformed Topic Filter or shared subscription; `ERR_INVALID_TOPIC_FILTER`. */
   TopicFilterInvalid: 0x8f,
+  /** 0x84: a CONNECT with another protocol name or an unsupported protocol level. */
   UnsupportedProtocolVersion: 0x84,
 } as const;
 

@@ -9,6 +9,7 @@
  * - Errors: {@link CodecError} (stable `code`, MQTT 5 `reasonCode`), {@link MqttxError}, {@link isTemporary},
  *   {@link isTimeout}.
  * @packageDocumentation
+ * @mergeModuleWith <project>
  */
 export * from './errors.js';
 export type * from './types.js';

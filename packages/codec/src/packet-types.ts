@@ -6,20 +6,35 @@ import type { PacketType } from './types.js';
 
 /** Packet type numbers by the `type` discriminant of {@link Packet}. */
 export const PacketTypeCode = {
+  /** 1: client request to connect (client to server). */
   connect: 1,
+  /** 2: connect acknowledgment (server to client). */
   connack: 2,
+  /** 3: application message (both directions). */
   publish: 3,
+  /** 4: QoS 1 publish acknowledgment. */
   puback: 4,
+  /** 5: QoS 2 publish received (first step of the QoS 2 exchange). */
   pubrec: 5,
+  /** 6: QoS 2 publish release (second step); fixed header flags 0b0010. */
   pubrel: 6,
+  /** 7: QoS 2 publish complete (third step). */
   pubcomp: 7,
+  /** 8: subscribe request (client to server); fixed header flags 0b0010. */
   subscribe: 8,
+  /** 9: subscribe acknowledgment (server to client). */
   suback: 9,
+  /** 10: unsubscribe request (client to server); fixed header flags 0b0010. */
   unsubscribe: 10,
+  /** 11: unsubscribe acknowledgment (server to client). */
   unsuback: 11,
+  /** 12: keepalive ping request (client to server). */
   pingreq: 12,
+  /** 13: keepalive ping response (server to client). */
   pingresp: 13,
+  /** 14: disconnect notification (client to server; 5.0 also server to client). */
   disconnect: 14,
+  /** 15: enhanced authentication exchange (5.0 only, both directions). */
   auth: 15,
 } as const satisfies Record<PacketType, number>;
 

@@ -23,13 +23,21 @@ export type ManagerErrorKind =
 
 /** The stable code of each {@link ManagerErrorKind}, used by the `new*Error` constructors. */
 export const MANAGER_ERROR_CODES = Object.freeze({
+  /** A connection could not be made or was lost ({@link newConnectionError}). */
   connection: 'ERR_CONNECTION',
+  /** The broker refused the credentials ({@link newAuthenticationError}). */
   authentication: 'ERR_AUTHENTICATION',
+  /** A subscribe or unsubscribe failed ({@link newSubscriptionError}). */
   subscription: 'ERR_SUBSCRIPTION',
+  /** A publish failed ({@link newPublishError}). */
   publish: 'ERR_PUBLISH',
+  /** An option or builder call is invalid ({@link newConfigurationError}). */
   configuration: 'ERR_CONFIGURATION',
+  /** A session store failed ({@link newStorageError}). */
   storage: 'ERR_STORAGE',
+  /** A forwarder failed ({@link newForwarderError}). */
   forwarder: 'ERR_FORWARDER',
+  /** A bug or an unexpected failure inside the manager ({@link newInternalError}). */
   internal: 'ERR_INTERNAL',
 } as const satisfies Record<ManagerErrorKind, string>);
 

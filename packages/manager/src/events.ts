@@ -30,19 +30,57 @@ export interface ManagerEventData {
   /** A session was removed (after its `session_disconnected`). */
   session_removed: { [field: string]: unknown };
   /** A connection attempt starts. */
-  session_connecting: { attempt?: number; broker?: string; [field: string]: unknown };
+  session_connecting: {
+    /** Reconnect attempts so far: 0 for the first connect, then the attempt number (1, 2, ...). */
+    attempt?: number;
+    /** Broker URL, credentials redacted, when known. */
+    broker?: string;
+    [field: string]: unknown;
+  };
   /** CONNACK accepted. */
-  session_connected: { broker?: string; sessionPresent?: boolean; [field: string]: unknown };
+  session_connected: {
+    /** Broker URL, credentials redacted, when known. */
+    broker?: string;
+    /** CONNACK Session Present: the broker resumed the stored session. */
+    sessionPresent?: boolean;
+    [field: string]: unknown;
+  };
   /** Subscriptions restored: the session is ready for work. */
-  session_ready: { subscriptions?: number; [field: string]: unknown };
+  session_ready: {
+    /** Number of subscriptions in place. */
+    subscriptions?: number;
+    [field: string]: unknown;
+  };
   /** The link went down or the session was closed; `error` says why (absent for a requested close). */
-  session_disconnected: { error?: unknown; [field: string]: unknown };
+  session_disconnected: {
+    /** Why the link went down (usually an {@link MqttxError}); absent for a requested close. */
+    error?: unknown;
+    [field: string]: unknown;
+  };
   /** A reconnect is scheduled. */
-  session_reconnecting: { attempt: number; delayMs: number; error?: unknown; [field: string]: unknown };
+  session_reconnecting: {
+    /** Consecutive attempt number since the last stable connection (1, 2, ...). */
+    attempt: number;
+    /** Milliseconds until the attempt (backoff with jitter). */
+    delayMs: number;
+    /** Why the previous connection or attempt ended; absent for a clean close. */
+    error?: unknown;
+    [field: string]: unknown;
+  };
   /** Every state change, with the old and the new state. */
-  session_state_changed: { old: SessionStatus; new: SessionStatus; [field: string]: unknown };
+  session_state_changed: {
+    /** State before the change. */
+    old: SessionStatus;
+    /** State after the change. */
+    new: SessionStatus;
+    [field: string]: unknown;
+  };
   /** A failure not reported through a promise (or a handler that threw). */
-  error: { error: unknown; [field: string]: unknown };
+  error: {
+    /** The failure, usually a {@link ManagerError} (code `ERR_EVENT_HANDLER` for a handler that threw). */
+    error: unknown;
+    [field: string]: unknown;
+  };
 }
 
 /**
@@ -50,7 +88,16 @@ export interface ManagerEventData {
  * session name, or undefined for a manager-level `error`; `timestamp` is ms since the epoch.
  */
 export type ManagerEvent<T extends ManagerEventType = ManagerEventType> = {
-  [K in T]: { type: K; session: string | undefined; data: ManagerEventData[K]; timestamp: number };
+  [K in T]: {
+    /** The event type (see {@link ManagerEventData} for each type's data). */
+    type: K;
+    /** Name of the session, or undefined for a manager-level `error`. */
+    session: string | undefined;
+    /** Type-specific details, already passed through {@link redact} (no secrets). */
+    data: ManagerEventData[K];
+    /** When the event was emitted, in ms since the epoch. */
+    timestamp: number;
+  };
 }[T];
 
 /** A handler; a returned promise is watched for rejection. */

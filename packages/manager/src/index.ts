@@ -3,6 +3,7 @@
  * lifecycle events, routing, forwarders, structured errors and metrics with a Prometheus export. The
  * prom-client bridge is the separate entry `mqttx/prom-client`.
  * @packageDocumentation
+ * @mergeModuleWith <project>
  */
 export {
   MANAGER_ERROR_CODES,

@@ -51,7 +51,9 @@ export interface BrokerEvents {
 
 /** Options of {@link Broker.publish}. */
 export interface BrokerPublishOptions {
+  /** QoS to publish with (each subscriber gets at most its granted QoS). Default 0. */
   qos?: QoS;
+  /** Store as the topic's retained message (an empty payload clears it). Default false. */
   retain?: boolean;
   /** 5.0 PUBLISH properties forwarded to 5.0 subscribers (message expiry honoured). */
   properties?: Properties;
@@ -59,9 +61,13 @@ export interface BrokerPublishOptions {
 
 /** A retained message (see {@link Broker.retainedMessages}). */
 export interface RetainedInfo {
+  /** Topic name the message was retained on. */
   topic: string;
+  /** Message payload. */
   payload: Buffer;
+  /** QoS the message was published with. */
   qos: QoS;
+  /** 5.0 properties kept with the message (message expiry, content type, user properties...). */
   properties: Properties | undefined;
 }
 

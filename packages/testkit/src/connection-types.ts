@@ -19,8 +19,11 @@ export type ConnectionState = 'new' | 'connecting' | 'connected' | 'closing' | '
 export interface BrokerConnection {
   /** Broker-unique connection id (1, 2, ...). */
   readonly id: number;
+  /** How the link reached the broker: TCP listener, TLS listener or an in-memory duplex. */
   readonly transport: TransportKind;
+  /** Peer IP address; `undefined` for in-memory links. */
   readonly remoteAddress: string | undefined;
+  /** Peer port; `undefined` for in-memory links. */
   readonly remotePort: number | undefined;
   /** Client id once the CONNECT was accepted (the assigned one for an empty id). */
   readonly clientId: string | undefined;
@@ -30,6 +33,7 @@ export interface BrokerConnection {
   readonly connectPacket: ConnectPacket | undefined;
   /** The CONNACK sent, once sent. */
   readonly connackPacket: Packet | undefined;
+  /** Life stage of the link. */
   readonly state: ConnectionState;
   /** Shorthand for `state === 'connected'`. */
   readonly connected: boolean;

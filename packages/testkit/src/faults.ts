@@ -14,8 +14,11 @@ import type { Direction } from './records.js';
 
 /** What a fault rule or the `packet` hook sees. */
 export interface PacketContext {
+  /** `'in'`: received from the client; `'out'`: about to be written to it. */
   readonly direction: Direction;
+  /** The decoded (in) or about-to-be-encoded (out) packet. */
   readonly packet: Packet;
+  /** The link the packet travels on. */
   readonly connection: BrokerConnection;
   /** Client id once known. */
   readonly clientId: string | undefined;
@@ -35,18 +38,55 @@ export interface PacketContext {
  * - `pauseReading`: process / send the packet, then stop reading from this link until `resumeReading()`.
  */
 export type FaultAction =
-  | { type: 'drop'; when?: 'before' | 'after' }
-  | { type: 'withhold' }
-  | { type: 'delay'; ms: number }
-  | { type: 'replace'; with: Packet | Buffer | ((ctx: PacketContext) => Packet | Buffer) }
-  | { type: 'disconnect'; reasonCode?: number; properties?: Properties; when?: 'before' | 'after' }
-  | { type: 'pauseReading' };
+  | {
+      /** Close the link abruptly, without DISCONNECT. */
+      type: 'drop';
+      /** `'after'` (default): send / process the packet first; `'before'`: lose it. */
+      when?: 'before' | 'after';
+    }
+  | {
+      /** Hold the packet on the rule's {@link FaultHandle} until `release()`. */
+      type: 'withhold';
+    }
+  | {
+      /** Send / process the packet later. */
+      type: 'delay';
+      /** Delay in milliseconds on the broker clock, >= 0 (`ERR_INVALID_OPTIONS` otherwise). */
+      ms: number;
+    }
+  | {
+      /** Send / process something else instead of the packet. */
+      type: 'replace';
+      /**
+       * The replacement: a packet, raw bytes (written as is when outbound, decoded as if received when
+       * inbound), or a function of the matched packet returning either.
+       */
+      with: Packet | Buffer | ((ctx: PacketContext) => Packet | Buffer);
+    }
+  | {
+      /** Send DISCONNECT (5.0 links; 3.1.1 links are just closed), then close. */
+      type: 'disconnect';
+      /** DISCONNECT reason code. Default 0x80 (Unspecified error). */
+      reasonCode?: number;
+      /** DISCONNECT properties (for example `serverReference`, `reasonString`). */
+      properties?: Properties;
+      /** `'before'` (default): drop the packet; `'after'`: send / process it first. */
+      when?: 'before' | 'after';
+    }
+  | {
+      /** Send / process the packet, then stop reading from the link until `resumeReading()`. */
+      type: 'pauseReading';
+    };
 
 /** Which packets a rule applies to. Every given field must match. */
 export interface PacketMatch {
+  /** Only packets received (`'in'`) or sent (`'out'`) by the broker. */
   direction?: Direction;
+  /** Only these packet types (one or a list). */
   type?: PacketType | readonly PacketType[];
+  /** Only packets of the connection with this client id (known once its CONNECT arrived). */
   clientId?: string;
+  /** Only packets of this connection ({@link BrokerConnection.id}). */
   connId?: number;
   /** Extra predicate. */
   where?: (ctx: PacketContext) => boolean;
@@ -58,6 +98,7 @@ export interface PacketMatch {
 
 /** A fault rule: a match and an action. */
 export interface FaultRule extends PacketMatch {
+  /** What to do with a matched packet. */
   action: FaultAction;
 }
 

@@ -28,7 +28,9 @@ export interface BrokerTlsOptions {
 export interface AuthContext {
   /** Client id as sent (empty string when the client asked for an assigned one). */
   clientId: string;
+  /** User Name from the CONNECT; `undefined` when absent. */
   username: string | undefined;
+  /** Password from the CONNECT; `undefined` when absent. */
   password: Buffer | undefined;
   /** The whole CONNECT packet. */
   connect: ConnectPacket;
@@ -62,11 +64,13 @@ export interface ConnackOverride {
 
 /** What {@link BrokerOptions.authorizeSubscribe} sees. */
 export interface SubscribeContext {
+  /** Client id of the subscribing session. */
   clientId: string;
   /** The filter as subscribed (with `$share/{name}/` for shared subscriptions). */
   topicFilter: string;
   /** Requested QoS. */
   qos: QoS;
+  /** The link the SUBSCRIBE came on. */
   connection: BrokerConnection;
 }
 

@@ -14,6 +14,7 @@ export interface PacketRecord {
   readonly seq: number;
   /** Broker clock time (ms) when the packet was received (decoded) or written. */
   readonly t: number;
+  /** `'in'`: received from the client; `'out'`: written by the broker. */
   readonly direction: Direction;
   /** Connection id (see {@link BrokerConnection.id}). */
   readonly connId: number;
@@ -29,15 +30,19 @@ export interface PacketRecord {
 export type RecordMatcher =
   | ((record: PacketRecord) => boolean)
   | {
+      /** Only packets received (`'in'`) or written (`'out'`) by the broker. */
       direction?: Direction;
+      /** Only these packet types (one or a list); never matches raw-byte records. */
       type?: PacketType | readonly PacketType[];
+      /** Only records of the connection with this client id. */
       clientId?: string;
+      /** Only records of this connection ({@link BrokerConnection.id}). */
       connId?: number;
       /** Extra test on the packet (called only for records that carry a packet). */
       where?: (packet: Packet, record: PacketRecord) => boolean;
     };
 
-/** Options of {@link RecordLog.waitFor}. */
+/** Options of {@link Broker.waitFor}. */
 export interface WaitForOptions {
   /** Milliseconds (wall clock) before the promise rejects with `ERR_WAIT_TIMEOUT`. Default 5000. */
   timeout?: number;

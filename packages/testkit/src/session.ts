@@ -16,16 +16,23 @@ export const EXPIRY_NEVER = 0xffffffff;
 export interface SubscriptionInfo {
   /** Filter as subscribed (with `$share/...` for shared subscriptions). */
   filter: string;
+  /** Granted maximum QoS. */
   qos: QoS;
+  /** 5.0 No Local: the client's own publications are not delivered to it on this subscription. */
   noLocal: boolean;
+  /** 5.0 Retain As Published: deliveries keep the RETAIN flag they were published with. */
   retainAsPublished: boolean;
+  /** 5.0 Retain Handling: 0 send retained messages at subscribe, 1 only for a new subscription, 2 never. */
   retainHandling: 0 | 1 | 2;
+  /** 5.0 Subscription Identifier sent back on matching PUBLISH packets; `undefined` when none. */
   subscriptionIdentifier: number | undefined;
+  /** Share name of a `$share/{name}/{filter}` subscription; `null` for an ordinary one. */
   shareName: string | null;
 }
 
 /** Read-only snapshot of a session (see `broker.sessions`). */
 export interface SessionInfo {
+  /** Client identifier (the assigned one when the client connected with an empty id). */
   clientId: string;
   /** Whether a link is attached. */
   connected: boolean;
@@ -33,6 +40,7 @@ export interface SessionInfo {
   protocolVersion: 3 | 4 | 5;
   /** Seconds the session survives a disconnect (4294967295: never). */
   expiryInterval: number;
+  /** The session's subscriptions. */
   subscriptions: SubscriptionInfo[];
   /** Outbound QoS 1/2 messages with a packet id (sent, awaiting acknowledgement). */
   inflight: number;

@@ -23,9 +23,13 @@ export interface ConnectionEvents {
 export interface ConnectionInfo {
   /** Where the connection goes; displayed redacted. */
   target?: Target | string;
+  /** Peer IP address, as the socket reported it at connect time. */
   remoteAddress?: string;
+  /** Peer TCP port. */
   remotePort?: number;
+  /** Local IP address of the socket. */
   localAddress?: string;
+  /** Local TCP port of the socket. */
   localPort?: number;
   /** True for TLS. */
   encrypted?: boolean;

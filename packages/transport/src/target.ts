@@ -26,8 +26,11 @@ const SCHEMES: Readonly<Record<string, TransportProtocol>> = Object.freeze({
 
 /** A parsed target. `host` holds an IPv6 literal without brackets. */
 export interface ParsedTarget {
+  /** `'tcp'` or `'tls'` (`mqtts:`, `ssl:` and `tls:` URLs are TLS). */
   readonly protocol: TransportProtocol;
+  /** Host name or IP literal (IPv6 without brackets). */
   readonly host: string;
+  /** TCP port, 1..65535 (1883 / 8883 when the input gave none). */
   readonly port: number;
   /** User name from the URL, percent-decoded. */
   readonly username?: string;
@@ -41,12 +44,25 @@ export interface ParsedTarget {
  * caller's connect options for this target only (TLS material, timeouts, ...).
  */
 export interface TargetSpec {
+  /**
+   * A URL or `host:port` in any form {@link parseTarget} accepts. When set, `protocol`, `host` and `port` are
+   * ignored; `username` / `password` override the URL's credentials.
+   */
   url?: string;
+  /** Transport used with `host`. Default `'tcp'`. */
   protocol?: TransportProtocol;
+  /**
+   * Host name or IP literal (IPv6 without brackets); required unless `url` is set (`ERR_INVALID_TARGET`
+   * otherwise).
+   */
   host?: string;
+  /** TCP port 1..65535. Default 1883 for `'tcp'`, 8883 for `'tls'`. */
   port?: number;
+  /** User name for the MQTT CONNECT (never displayed by {@link redactTarget}). */
   username?: string;
+  /** Password for the MQTT CONNECT (never displayed). */
   password?: string;
+  /** Connect options for this target only, overriding the caller's (TLS material, timeouts, ...). */
   options?: ConnectOptions;
 }
 

@@ -222,14 +222,21 @@ export class RedisStore implements SessionStore {
     return b.done();
   }
 
-  /** {@inheritDoc SessionStore.flush} Every operation resolves only once Redis answered it. */
+  /**
+   * Resolves once every operation issued before the call is done (rejects when one of them failed). Every
+   * operation already resolves only once Redis answered it; this waits for the pipeline in progress.
+   */
   async flush(): Promise<void> {
     if (this.closed) throw closedError();
     const b = this.batch;
     if (b !== null) await b.done();
   }
 
-  /** {@inheritDoc SessionStore.setExpiry} Applies the TTL to the session's keys now (or removes it). */
+  /**
+   * How long the stored session should outlive the last write, in seconds (the MQTT session expiry interval);
+   * `undefined`, `0` or `0xFFFFFFFF` and above keep it until deleted.
+   * Applies the TTL to the session's keys now (or removes it).
+   */
   setExpiry(seconds: number | undefined): Promise<void> {
     if (this.closed) return Promise.reject(closedError());
     if (seconds !== undefined && !(seconds >= 0)) return Promise.reject(new StoreError('invalid expiry', undefined, { seconds }));
@@ -241,7 +248,10 @@ export class RedisStore implements SessionStore {
     return b.done();
   }
 
-  /** {@inheritDoc SessionStore.close} Waits for round trips in flight; closes the client only if it made it. */
+  /**
+   * Releases resources; later calls reject. Idempotent. Waits for round trips in flight; closes the Redis
+   * client only if the store created it.
+   */
   close(): Promise<void> {
     if (this.closing === undefined) this.closing = this.shutdown();
     return this.closing;

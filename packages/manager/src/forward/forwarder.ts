@@ -229,7 +229,11 @@ export class Forwarder implements Consumer {
 
   // ------------------------------------------------------------------ the message path
 
-  /** {@inheritDoc Consumer.accept} */
+  /**
+   * Takes a message from a source session (called by the session). Messages at `maxHops` are dropped (the
+   * loop guard); a full buffer applies the drop policy. With `backpressure` a QoS 1/2 message gets a
+   * promise that settles once the target handled it, withholding the broker's acknowledgement until then.
+   */
   accept(message: SessionMessage): Promise<void> | undefined {
     if (!this.running || message === this.last) return undefined;
     this.last = message;

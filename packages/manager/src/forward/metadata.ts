@@ -19,12 +19,19 @@ const ENVELOPE_PREFIX = Buffer.from('{"mqttx":1,');
  * (`topic` and `session` are where the message came from).
  */
 export interface Envelope {
+  /** Envelope format version; always 1 (also how an envelope is recognised). */
   mqttx: 1;
+  /** Forwarders the message has gone through, this one included (the loop guard compares it with `maxHops`). */
   hops: number;
+  /** Name of the session the message was received on. */
   session: string;
+  /** Topic the message was received on (before mapping). */
   topic: string;
+  /** The forwarder's configured metadata pairs (what a 5.0 target gets as user properties). */
   metadata: Record<string, string>;
+  /** How `payload` is encoded: `'utf8'` when the payload is valid UTF-8 text, `'base64'` otherwise. */
   encoding: 'utf8' | 'base64';
+  /** The original payload, as text or base64 (see `encoding`). */
   payload: string;
 }
 

@@ -78,7 +78,12 @@ export interface LatencySnapshot {
   /** 99th percentile estimated the same way. */
   p99Ms: number;
   /** Cumulative bucket counts: observations `<= le` ms; the last bucket has `le: Infinity`. */
-  buckets: { le: number; count: number }[];
+  buckets: {
+    /** Upper bound of the bucket, ms (inclusive); `Infinity` for the last. */
+    le: number;
+    /** Observations `<= le` ms (cumulative). */
+    count: number;
+  }[];
 }
 
 /** Snapshot of one forwarder. */

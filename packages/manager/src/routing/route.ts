@@ -211,7 +211,11 @@ export class Route implements Consumer, MailboxSink {
     this.sessions.delete(session);
   }
 
-  /** {@inheritDoc Consumer.accept} */
+  /**
+   * Takes a message matching the route's filter (called by the session): runs the filters and transforms,
+   * then offers the result to the route's buffer. A returned promise (overflow policy `backpressure`, buffer
+   * full) withholds the broker's acknowledgement of the message (QoS 1/2) until it settles.
+   */
   accept(message: SessionMessage): Promise<void> | undefined {
     if (this.stopping !== undefined) return undefined;
     this.metrics.recordReceived(message.payload.length, message.receivedAt);
@@ -239,17 +243,20 @@ export class Route implements Consumer, MailboxSink {
     return this.mailbox.offer(m);
   }
 
-  /** {@inheritDoc MailboxSink.delivered} */
+  /** Counts a message handed to the handler or the iterator (called by the route's buffer). */
   delivered(): void {
     this.metrics.recordDelivered();
   }
 
-  /** {@inheritDoc MailboxSink.dropped} */
+  /** Counts a message dropped by the overflow policy or discarded at stop (called by the route's buffer). */
   dropped(): void {
     this.metrics.recordDropped();
   }
 
-  /** {@inheritDoc MailboxSink.failed} */
+  /**
+   * Reports a handler, filter or transform that threw or rejected: counts it and emits an `error` event with
+   * code `ERR_ROUTE` (the failure as `cause`).
+   */
   failed(error: unknown, message: SessionMessage): void {
     this.metrics.recordError(this.host.now());
     this.host.routeFailed(
@@ -309,7 +316,7 @@ export class Listener extends Route implements AsyncIterableIterator<SessionMess
     return { value: undefined, done: true };
   }
 
-  /** {@inheritDoc AsyncIterable} */
+  /** Returns the listener itself, so it works with `for await ... of`. */
   [Symbol.asyncIterator](): this {
     return this;
   }

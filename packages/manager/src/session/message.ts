@@ -15,10 +15,18 @@ export type MessageHandler = (message: SessionMessage) => unknown;
 
 /** Fields of a message that {@link SessionMessage.with} may replace. */
 export interface MessageChanges {
+  /** New topic; omitted keeps the original. */
   topic?: string;
+  /**
+   * New payload; a string is encoded as UTF-8, a Uint8Array is wrapped without copying. Omitted keeps the
+   * original.
+   */
   payload?: Buffer | string | Uint8Array;
+  /** New QoS; omitted keeps the original. */
   qos?: QoS;
+  /** New RETAIN flag; omitted keeps the original. */
   retain?: boolean;
+  /** New 5.0 properties; present with `undefined` removes them, absent keeps the original. */
   properties?: Properties | undefined;
 }
 
