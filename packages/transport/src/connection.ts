@@ -9,18 +9,33 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
-import type { MqttxError } from '@mqttx/codec/errors';
-import { TransportError, type TransportErrorCode, closedError, toTransportError } from './errors.js';
-import { Deadlines, type ExpiredDeadline } from './deadlines.js';
-import { type ConnectionOptions, type TimerScheduler, systemScheduler, validateConnectionOptions } from './options.js';
+import { closedError, toTransportError } from './errors.js';
+import { Deadlines } from './deadlines.js';
+import { type ConnectionOptions, validateConnectionOptions } from './options.js';
 import type { ConnectionEvents, ConnectionInfo } from './connection-types.js';
 import { type Target, maskCredentials } from './target.js';
+import { type ConnectionConfig, type TlsDetails, configOf, deadlineError, tlsDetailsOf } from './connection-config.js';
+import { Extras } from './connection-extras.js';
+import {
+  ListenerTable,
+  OWNER,
+  type OwnedStream,
+  closeStream,
+  noop,
+  onNewListener,
+  onStreamClose,
+  onStreamData,
+  onStreamDrain,
+  onStreamEnd,
+  onStreamError,
+  onStreamFinish,
+  uncork,
+} from './connection-stream.js';
 
 const OPEN = 0;
 const ENDING = 1;
 const DESTROYING = 2;
 const CLOSED = 3;
-const DEFAULT_END_TIMEOUT = 5000;
 const EMPTY = Buffer.alloc(0);
 
 /** Bits of `Connection.flags`. */
@@ -33,11 +48,6 @@ const PEER_ENDED = 8;
 const DRAIN_LISTENING = 16;
 /** Listening to the stream's `'finish'` (from the first flush waiting while ending). */
 const FINISH_LISTENING = 32;
-
-interface Waiter {
-  resolve: () => void;
-  reject: (err: Error) => void;
-}
 
 /**
  * Receives a connection's inbound bytes, `'drain'` and `'close'` directly: one object with three methods in
@@ -52,81 +62,6 @@ export interface ConnectionHandler {
   connectionDrain(): void;
   /** The connection closed (same as the `'close'` event). */
   connectionClose(error: Error | undefined): void;
-}
-
-/** Settings of a connection (one shared object for every connection with the defaults). */
-interface ConnectionConfig {
-  readonly scheduler: TimerScheduler;
-  readonly readTimeout: number;
-  readonly writeTimeout: number;
-  readonly endTimeout: number;
-  /** Largest `'data'` chunk, or 0 for no limit. */
-  readonly maxReadChunk: number;
-}
-
-const DEFAULT_CONFIG: ConnectionConfig = Object.freeze({
-  scheduler: systemScheduler,
-  readTimeout: 0,
-  writeTimeout: 0,
-  endTimeout: DEFAULT_END_TIMEOUT,
-  maxReadChunk: 0,
-});
-
-function configOf(options: ConnectionOptions): ConnectionConfig {
-  const scheduler = options.scheduler ?? systemScheduler;
-  const readTimeout = options.readTimeout ?? 0;
-  const writeTimeout = options.writeTimeout ?? 0;
-  const endTimeout = options.endTimeout ?? DEFAULT_END_TIMEOUT;
-  const maxReadChunk = options.maxReadChunk ?? 0;
-  const d = DEFAULT_CONFIG;
-  if (
-    scheduler === d.scheduler &&
-    readTimeout === d.readTimeout &&
-    writeTimeout === d.writeTimeout &&
-    endTimeout === d.endTimeout &&
-    maxReadChunk === d.maxReadChunk
-  ) {
-    return d;
-  }
-  return { scheduler, readTimeout, writeTimeout, endTimeout, maxReadChunk };
-}
-
-/**
- * What a connection keeps only once needed (most connections never do): the waiters of `flush()` and
- * `waitForDrain()`, the `closed` promise, a chunk held back by `pause()`.
- */
-class Extras {
-  pendingChunk: Buffer | undefined = undefined;
-  flushWaiters: Waiter[] | undefined = undefined;
-  drainWaiters: Waiter[] | undefined = undefined;
-  closedPromise: Promise<Error | undefined> | undefined = undefined;
-  resolveClosed: ((err: Error | undefined) => void) | undefined = undefined;
-  /** Write callback marking a flush point (made by the first `flush()`). */
-  flushWritten: ((err?: Error | null) => void) | undefined = undefined;
-}
-
-/** TLS details of a connection (TCP connections carry none). */
-interface TlsDetails {
-  readonly encrypted: boolean;
-  readonly alpnProtocol: string | undefined;
-  readonly authorized: boolean | undefined;
-  readonly authorizationError: string | undefined;
-}
-
-/**
- * A listener table for an `EventEmitter` (`_events`) that stays in V8's fast mode: an instance of a
- * constructor whose prototype has no prototype, so no event name can hit an inherited property. Node's
- * own `{ __proto__: null }` table starts as a dictionary of about 160 bytes, even while empty.
- */
-const ListenerTable = function ListenerTable(): void {} as unknown as new () => object;
-ListenerTable.prototype = Object.create(null) as object;
-
-/** The connection a stream belongs to: its listeners are shared functions, called with the stream as `this`. */
-const OWNER = Symbol('mqttx.connection');
-type OwnedStream = Duplex & { [OWNER]?: Connection };
-
-function ownerOf(stream: Duplex): Connection {
-  return (stream as OwnedStream)[OWNER]!;
 }
 
 /**
@@ -185,11 +120,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.localAddress = info.localAddress;
     this.localPort = info.localPort;
     this.targetInfo = info.target;
-    const encrypted = info.encrypted ?? false;
-    this.tls =
-      !encrypted && info.alpnProtocol === undefined && info.authorized === undefined && info.authorizationError === undefined
-        ? undefined
-        : { encrypted, alpnProtocol: info.alpnProtocol, authorized: info.authorized, authorizationError: info.authorizationError };
+    this.tls = tlsDetailsOf(info);
     this.stream = stream;
     this.config = configOf(options);
     this.deadlines = undefined;
@@ -249,14 +180,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   /** Resolves once the connection has closed, with the close error (or `undefined`). Never rejects. */
   get closed(): Promise<Error | undefined> {
-    const x = this.more();
-    let promise = x.closedPromise;
-    if (promise === undefined) {
-      promise =
-        this.state === CLOSED ? Promise.resolve(this.closeError) : new Promise<Error | undefined>((resolve) => (x.resolveClosed = resolve));
-      x.closedPromise = promise;
-    }
-    return promise;
+    return this.more().closed(this.state === CLOSED, this.closeError);
   }
 
   /** Total bytes received. */
@@ -532,23 +456,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   /** The stream drained. */
   private streamDrain(): void {
-    const x = this.extras;
-    const waiters = x?.drainWaiters;
-    if (waiters !== undefined && waiters.length > 0) {
-      x!.drainWaiters = undefined;
-      for (const w of waiters) w.resolve();
-    }
+    this.extras?.drained();
     this.handler?.connectionDrain();
     this.emit('drain');
   }
 
   /** The stream finished (everything flushed after `end()`). */
   private streamFinish(): void {
-    const x = this.extras;
-    const waiters = x?.flushWaiters;
-    if (waiters === undefined || waiters.length === 0) return;
-    x!.flushWaiters = undefined;
-    for (const w of waiters) w.resolve();
+    this.extras?.finished();
   }
 
   /** The peer ended its side. */
@@ -586,23 +501,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if ((this.flags & DRAIN_LISTENING) !== 0) stream.off('drain', onStreamDrain);
     (this as EventEmitter).off('newListener', onNewListener);
     const x = this.extras;
-    const flushWaiters = x?.flushWaiters;
-    const drainWaiters = x?.drainWaiters;
-    if (x !== undefined) x.flushWaiters = x.drainWaiters = undefined;
-    if (flushWaiters !== undefined || drainWaiters !== undefined) {
-      const closed = closedError(this.target, error);
-      if (flushWaiters !== undefined) for (const w of flushWaiters) w.reject(closed);
-      if (drainWaiters !== undefined) for (const w of drainWaiters) w.reject(closed);
-    }
+    if (x !== undefined && x.hasWaiters()) x.rejectWaiters(closedError(this.target, error));
     if (error !== undefined && this.listenerCount('error') > 0) this.emit('error', error);
     this.handler?.connectionClose(error);
     this.emit('close', error);
-    const after = this.extras; // a listener may have asked for `closed` meanwhile (then already resolved)
-    const resolveClosed = after?.resolveClosed;
-    if (resolveClosed !== undefined) {
-      after!.resolveClosed = undefined;
-      resolveClosed(error);
-    }
+    this.extras?.settleClosed(error); // a listener may have asked for `closed` meanwhile (then already resolved)
   }
 
   private onTimer(): void {
@@ -610,25 +513,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const queued = this.stream.writableLength;
     const expired = this.deadlines!.check((this.flags & PAUSED) !== 0, queued, this.writeCount - queued);
     if (expired === undefined) this.schedule();
-    else this.destroy(this.deadlineError(expired, queued));
-  }
-
-  private deadlineError(expired: ExpiredDeadline, queued: number): MqttxError | undefined {
-    const d = this.deadlines!;
-    // An end that only waited for the peer's FIN, with everything flushed, is not an error.
-    if (expired === 'end' && this.stream.writableFinished) return undefined;
-    const [code, what, ms]: [TransportErrorCode, string, number] =
-      expired === 'read'
-        ? ['ERR_READ_TIMEOUT', 'no data received', d.readTimeout]
-        : expired === 'write'
-          ? ['ERR_WRITE_TIMEOUT', 'queued data made no progress', d.writeTimeout]
-          : ['ERR_END_TIMEOUT', 'end() did not flush the queue', d.endTimeout];
-    const target = this.target;
-    return new TransportError(code, `${what} on ${target} within ${ms} ms`, {
-      timeout: true,
-      temporary: true,
-      context: { target, timeoutMs: ms, queued },
-    });
+    else if (expired === 'end' && this.stream.writableFinished) this.destroy(); // only waited for the peer's FIN: no error
+    else this.destroy(deadlineError(expired, this.config, this.target, queued));
   }
 
   /** Arms the one timer for the earliest deadline (lazily: not if already armed at or before it). */
@@ -637,34 +523,3 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (d !== undefined && this.state < DESTROYING) d.arm((this.flags & PAUSED) !== 0, this.stream.writableLength);
   }
 }
-
-// Stream listeners shared by every connection: `this` is the stream, which knows its connection.
-function onStreamData(this: Duplex, chunk: Buffer): void {
-  ownerOf(this)['streamData'](chunk);
-}
-function onStreamDrain(this: Duplex): void {
-  ownerOf(this)['streamDrain']();
-}
-function onStreamFinish(this: Duplex): void {
-  ownerOf(this)['streamFinish']();
-}
-function onStreamEnd(this: Duplex): void {
-  ownerOf(this)['streamEnd']();
-}
-function onStreamError(this: Duplex, err: Error): void {
-  ownerOf(this)['streamError'](err);
-}
-function onStreamClose(this: Duplex): void {
-  ownerOf(this)['streamClose']();
-}
-function closeStream(stream: Duplex): void {
-  ownerOf(stream)['streamClose']();
-}
-function uncork(connection: Connection): void {
-  connection['uncork']();
-}
-function onNewListener(this: Connection, event: string | symbol): void {
-  this['listenerAdded'](event);
-}
-
-function noop(): void {}
