@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Properties, QoS, Subscription, SubackPacket, UnsubackPacket } from '@mqttx/codec';
-import { createConnector, type TimerScheduler } from '@mqttx/transport';
+import { createConnector, type ConnectorOptions, type TimerScheduler } from '@mqttx/transport';
 import { MqttxError } from '@mqttx/codec/errors';
 import { Driver } from './driver.js';
 import { AbortError, ClientClosedError, ConfigError, InvalidRequestError } from './errors.js';
@@ -37,6 +37,21 @@ const defaultScheduler: TimerScheduler = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
+
+/** The connector options of the last client without `tls` options (the connector only reads them). */
+let plainConnectorOptions: ConnectorOptions = { connectTimeout: undefined };
+
+/**
+ * The connector's options: `tls` plus `connectTimeout`. Clients without `tls` options and with the same
+ * `connectTimeout` share one object (most clients of a process use the same settings).
+ */
+function connectorOptions(options: ClientOptions): ConnectorOptions {
+  const tls = options.tls;
+  const connectTimeout = options.connectTimeout;
+  if (tls !== undefined) return { ...tls, connectTimeout };
+  if (plainConnectorOptions.connectTimeout !== connectTimeout) plainConnectorOptions = { connectTimeout };
+  return plainConnectorOptions;
+}
 
 /**
  * What every QoS 0 publish written at once returns (no persistence): one shared, frozen, resolved promise,
@@ -93,12 +108,14 @@ export class MqttClient extends EventEmitter<ClientEvents> {
       connector = options.connector;
     } else {
       try {
-        connector = createConnector(options.brokers!, { ...options.tls, connectTimeout: options.connectTimeout });
+        connector = createConnector(options.brokers!, connectorOptions(options));
       } catch (err) {
         throw new ConfigError('invalid brokers', { option: 'brokers', cause: err instanceof MqttxError ? err.code : undefined });
       }
     }
-    const driver = new Driver(this, options, options.scheduler ?? defaultScheduler, connector, options.store ?? 'memory');
+    // Persistence `none` needs no store handling at all (the core's memory is the session).
+    const storeSpec = persistence === 'none' ? undefined : (options.store ?? 'memory');
+    const driver = new Driver(this, options, options.scheduler ?? defaultScheduler, connector, storeSpec);
     driver.core = new ClientCore(coreOptions, driver);
     this.driver = driver;
     this.durable = persistence !== 'none';

@@ -3,7 +3,7 @@
  * core inputs, and runs the connect / reconnect loop. See `state/README.md` for the contract it follows.
  * @module
  */
-import { encode, type AuthPacket, type DisconnectPacket, type EncodeOptions, type Packet, type PublishPacket } from '@mqttx/codec';
+import { encode, type AuthPacket, type ConnackPacket, type DisconnectPacket, type EncodeOptions, type Packet, type PublishPacket } from '@mqttx/codec';
 import { isTimeout } from '@mqttx/codec/errors';
 import type { EventEmitter } from 'node:events';
 import { Delivery, compactListeners, type DeliveryOwner } from './delivery.js';
@@ -45,8 +45,8 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner,
   core!: ClientCore;
   readonly emitter: ClientEmitter;
   readonly scheduler: TimerScheduler;
-  /** Session store handling. */
-  readonly persistence: Persistence;
+  /** Session store handling; none with persistence `none` (nothing to load, write or close). */
+  readonly persistence: Persistence | undefined;
   readonly options: ClientOptions;
   readonly connector: ClientConnector;
   readonly reconnector: Reconnector;
@@ -61,8 +61,8 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner,
   /** The current link, if any. */
   link: Link | undefined = undefined;
   status: ClientStatus = 'new';
-  /** Info of the last successful CONNACK. */
-  lastInfo: ConnectedInfo | undefined = undefined;
+  /** The last successful CONNACK (the rest of its {@link ConnectedInfo} is the core's: see {@link connectedInfo}). */
+  private connack: ConnackPacket | undefined = undefined;
   /** {@inheritDoc HeapTimer.heapIndex} */
   heapIndex = -1;
   /** {@inheritDoc HeapTimer.heapAt} */
@@ -82,21 +82,22 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner,
    * @param options - the client's options (validated)
    * @param scheduler - clock and timers
    * @param connector - opens connections
-   * @param storeSpec - the `store` option (a store, or what `createStore` builds one from)
+   * @param storeSpec - the `store` option (a store, or what `createStore` builds one from); undefined with
+   *   persistence `none`
    */
   constructor(
     emitter: ClientEmitter,
     options: ClientOptions,
     scheduler: TimerScheduler,
     connector: ClientConnector,
-    storeSpec: StoreSpec,
+    storeSpec: StoreSpec | undefined,
   ) {
     this.emitter = emitter;
     this.options = options;
     this.scheduler = scheduler;
     this.timers = timerHeapFor(scheduler);
     this.connector = connector;
-    this.persistence = new Persistence(this, storeSpec);
+    this.persistence = storeSpec === undefined ? undefined : new Persistence(this, storeSpec);
     compactListeners(emitter as unknown as EventEmitter);
     this.reconnector = new Reconnector(this);
   }
@@ -118,7 +119,8 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner,
 
   /** Hands a user op to the core (after the session was loaded from the store, when persistence is on). */
   submit(op: Op): void {
-    if (!this.persistence.hold(op)) this.input(op);
+    const persistence = this.persistence;
+    if (persistence === undefined || !persistence.hold(op)) this.input(op);
   }
 
   /** Gives `op` to the core now. */
@@ -146,7 +148,7 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner,
 
   /** {@inheritDoc SlotOwner.cancelOp} */
   cancelOp(op: Op, error: Error): boolean {
-    if (this.persistence.cancel(op, error)) return true;
+    if (this.persistence?.cancel(op, error) === true) return true;
     const done = this.core.cancel(op, error, this.scheduler.now());
     this.arm();
     return done;
@@ -179,6 +181,24 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner,
   /** Stops the timer. */
   clearTimer(): void {
     this.timers.remove(this);
+  }
+
+  /**
+   * The info of the established connection (what `connect()` resolves with once connected), made from the
+   * CONNACK kept and the core's state: an idle client keeps no info object of its own.
+   */
+  connectedInfo(): ConnectedInfo | undefined {
+    const core = this.core;
+    const conn = core.conn;
+    const connack = this.connack;
+    if (connack === undefined || conn === undefined || !core.connected) return undefined;
+    return {
+      sessionPresent: connack.sessionPresent,
+      clientId: core.clientId,
+      keepalive: conn.keepaliveMs / 1000,
+      limits: conn.limits,
+      connack,
+    };
   }
 
   // ------------------------------------------------------------ links
@@ -333,12 +353,12 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner,
 
   /** {@inheritDoc CoreEffects.persist} */
   persist(record: PersistRecord): void {
-    this.persistence.persist(record);
+    this.persistence!.persist(record); // the core persists only with persistence on
   }
 
   /** {@inheritDoc CoreEffects.unpersist} */
   unpersist(keyspace: Keyspace, key: StoreKey): void {
-    this.persistence.unpersist(keyspace, key);
+    this.persistence!.unpersist(keyspace, key);
   }
 
   /** {@inheritDoc CoreEffects.close} */
@@ -357,8 +377,8 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner,
       link.connectedAt = Math.floor(this.scheduler.now());
     }
     this.status = 'connected';
-    this.lastInfo = info;
-    this.persistence.connected(info);
+    this.connack = info.connack;
+    this.persistence?.connected(info);
     this.reconnector.connected(info);
     this.emit('connect', info);
   }
@@ -405,6 +425,6 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner,
     this.clearTimer();
     this.idleWaiter?.();
     this.madeDelivery?.close();
-    await this.persistence.close(graceful);
+    await this.persistence?.close(graceful);
   }
 }

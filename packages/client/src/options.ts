@@ -119,8 +119,26 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object';
 }
 
-/** Validates and resolves the reconnect policy. */
+/**
+ * The resolved policies of `reconnect: undefined` and `reconnect: false`, shared by every client that uses
+ * them (never written): most clients keep the default.
+ */
+let defaultPolicy: ResolvedReconnect | undefined;
+let disabledPolicy: ResolvedReconnect | undefined;
+
+/** Validates and resolves the reconnect policy (the default and `false` resolve to shared objects). */
 export function resolveReconnect(value: ClientOptions['reconnect']): ResolvedReconnect {
+  if (value === undefined) return (defaultPolicy ??= Object.freeze(resolvePolicy(undefined)));
+  if (value === false) return (disabledPolicy ??= Object.freeze(resolvePolicy(false)));
+  return resolvePolicy(value);
+}
+
+/** `Math.random`, looked up at each call (a shared policy sees a stubbed `Math.random` too). */
+function mathRandom(): number {
+  return Math.random();
+}
+
+function resolvePolicy(value: ClientOptions['reconnect']): ResolvedReconnect {
   const r: ReconnectOptions = value === undefined || value === false ? {} : value;
   if (value !== undefined && value !== false && !isObject(value)) fail('reconnect must be false or an object', 'reconnect');
   if (r.jitter !== undefined && r.jitter !== 'full') fail("reconnect.jitter must be 'full'", 'reconnect.jitter');
@@ -137,7 +155,7 @@ export function resolveReconnect(value: ClientOptions['reconnect']): ResolvedRec
     initialDelay,
     factor: ms(r.factor, 'reconnect.factor', 2, 1),
     maxDelay,
-    random: r.random ?? Math.random,
+    random: r.random ?? mathRandom,
     stableAfter: ms(r.stableAfter, 'reconnect.stableAfter', 10_000),
     maxAttempts,
     onTakenOver: bool(r.onTakenOver, 'reconnect.onTakenOver'),

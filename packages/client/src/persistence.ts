@@ -13,10 +13,7 @@ import type { Op } from './state/ops.js';
 import { createStore, type StoreSpec } from './store/create.js';
 import type { Keyspace, SessionStore, StoreKey } from './store/types.js';
 
-/** Shared by every client without persistence (nothing to load). */
-const RESOLVED: Promise<void> = Promise.resolve();
-
-/** Store handling of one client. @internal */
+/** Store handling of one client with persistence `async` or `durable` (a client with `none` has none). @internal */
 export class Persistence {
   /** The session store, once opened. */
   store: SessionStore | undefined = undefined;
@@ -38,13 +35,9 @@ export class Persistence {
     this.owned = typeof spec === 'string' || (spec as { type?: unknown }).type !== undefined;
   }
 
-  private get enabled(): boolean {
-    return this.d.core.opts.persistence !== 'none';
-  }
-
   /** True when `op` must wait for the session to be loaded (it is queued and the load starts). */
   hold(op: Op): boolean {
-    if (this.waitingOps === undefined && (this.restorePromise !== undefined || !this.enabled)) return false;
+    if (this.waitingOps === undefined && this.restorePromise !== undefined) return false;
     (this.waitingOps ??= []).push(op);
     this.restore().catch(() => undefined);
     return true;
@@ -67,7 +60,6 @@ export class Persistence {
    */
   restore(): Promise<void> {
     if (this.restorePromise !== undefined) return this.restorePromise;
-    if (!this.enabled) return (this.restorePromise = RESOLVED);
     this.restorePromise = this.load();
     return this.restorePromise;
   }
@@ -135,7 +127,7 @@ export class Persistence {
   connected(info: ConnectedInfo): void {
     const store = this.store;
     const core = this.d.core;
-    if (store?.setExpiry === undefined || !this.enabled) return;
+    if (store?.setExpiry === undefined) return;
     const expiry = core.v5 ? (info.connack.properties?.sessionExpiryInterval ?? core.opts.properties?.sessionExpiryInterval) : undefined;
     store.setExpiry(expiry).catch((err: unknown) => this.d.report(err));
   }

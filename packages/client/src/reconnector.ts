@@ -41,8 +41,8 @@ function waiter(): Waiter {
 export class Reconnector {
   /** Resolved reconnect policy. */
   readonly policy: ResolvedReconnect;
-  /** Backoff state. */
-  readonly backoff: Backoff;
+  /** See {@link backoff}. */
+  private madeBackoff: Backoff | undefined = undefined;
   private readonly d: Driver;
   /** Bumped to stop the running loop. */
   private gen = 0;
@@ -60,18 +60,23 @@ export class Reconnector {
   constructor(driver: Driver) {
     this.d = driver;
     this.policy = resolveReconnect(driver.options.reconnect);
-    this.backoff = new Backoff(this.policy);
+  }
+
+  /** Backoff state, made by the first failure: a client that never failed carries none. */
+  get backoff(): Backoff {
+    return (this.madeBackoff ??= new Backoff(this.policy));
   }
 
   /** `client.connect()`: resolves at the next CONNACK Success (at once when connected). */
   connect(signal?: AbortSignal): Promise<ConnectedInfo> {
     const d = this.d;
     if (d.status === 'closing' || d.status === 'closed') return Promise.reject(new ClientClosedError());
-    if (d.core.connected && d.lastInfo !== undefined) return Promise.resolve(d.lastInfo);
+    const info = d.connectedInfo();
+    if (info !== undefined) return Promise.resolve(info);
     if (signal?.aborted) return Promise.reject(new AbortError(signal.reason, 'connection'));
     const w = (this.waiting ??= waiter());
     if (!this.active) {
-      this.backoff.reset();
+      this.madeBackoff?.reset();
       this.start(true, NONE);
     }
     if (signal === undefined) return w.promise;
@@ -92,7 +97,7 @@ export class Reconnector {
   /** An established connection ended after `lastedMs`: reconnect unless the policy says otherwise. */
   connectionLost(error: Error | undefined, lastedMs: number): void {
     const d = this.d;
-    this.backoff.connectionEnded(lastedMs);
+    this.madeBackoff?.connectionEnded(lastedMs); // no backoff yet: no attempt to forget
     if (d.status === 'closing' || d.status === 'closed') return;
     if (!this.policy.enabled && !(d.options.followRedirects === true && serverReferenceOf(error) !== undefined)) {
       d.status = 'offline';
@@ -240,7 +245,7 @@ export class Reconnector {
     let creds: Credentials;
     let authData: Buffer | undefined;
     try {
-      await d.persistence.restore();
+      await d.persistence?.restore();
       creds = await this.credentials();
       const authenticator = d.options.authenticator;
       authData = authenticator === undefined || gen !== this.gen ? undefined : await authenticator.start();

@@ -159,21 +159,47 @@ function applySocketOptions(socket: Socket, options: ConnectOptions): void {
   }
 }
 
+/**
+ * The last address strings seen: connections to one broker (and from one interface) report equal strings,
+ * and each connection keeps the first one instead of a copy of its own.
+ */
+let lastRemote: string | undefined;
+let lastLocal: string | undefined;
+
 function describe(socket: Socket | TLSSocket, target: Target, tls: boolean): ConnectionInfo {
   const tlsSocket = tls ? (socket as TLSSocket) : undefined;
   const alpn = tlsSocket?.alpnProtocol;
   const authError = tlsSocket?.authorizationError as unknown;
-  return {
+  let remoteAddress = socket.remoteAddress;
+  if (remoteAddress === lastRemote) remoteAddress = lastRemote;
+  else lastRemote = remoteAddress;
+  let localAddress = socket.localAddress;
+  if (localAddress === lastLocal) localAddress = lastLocal;
+  else lastLocal = localAddress;
+  const info: ConnectionInfo = {
     target,
-    remoteAddress: socket.remoteAddress,
+    remoteAddress,
     remotePort: socket.remotePort,
-    localAddress: socket.localAddress,
+    localAddress,
     localPort: socket.localPort,
     encrypted: tls,
     alpnProtocol: typeof alpn === 'string' ? alpn : undefined,
     authorized: tlsSocket?.authorized,
     authorizationError: authError == null ? undefined : String((authError as { code?: unknown }).code ?? authError),
   };
+  dropAddressCache(socket);
+  return info;
+}
+
+/**
+ * Node keeps the objects behind `remoteAddress` / `localAddress` on the socket once read (`_peername`,
+ * `_sockname`: about 110 bytes per connection). The connection keeps the values it needs, so the socket's
+ * copies are dropped; Node reads them from the handle again if anyone asks.
+ */
+function dropAddressCache(socket: Socket): void {
+  const cached = socket as unknown as { _peername?: unknown; _sockname?: unknown };
+  if (cached._peername !== undefined) cached._peername = undefined;
+  if (cached._sockname !== undefined) cached._sockname = undefined;
 }
 
 function tcpOptions(target: Target, options: ConnectOptions): NetConnectOpts {
