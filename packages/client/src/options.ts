@@ -130,7 +130,28 @@ let disabledPolicy: ResolvedReconnect | undefined;
 export function resolveReconnect(value: ClientOptions['reconnect']): ResolvedReconnect {
   if (value === undefined) return (defaultPolicy ??= Object.freeze(resolvePolicy(undefined)));
   if (value === false) return (disabledPolicy ??= Object.freeze(resolvePolicy(false)));
-  return resolvePolicy(value);
+  // Many clients built from one configuration (a manager's sessions) resolve equal policies: the last one
+  // resolved is reused when every field is equal, so they share one frozen object.
+  const policy = resolvePolicy(value);
+  if (lastPolicy !== undefined && samePolicy(lastPolicy, policy)) return lastPolicy;
+  return (lastPolicy = Object.freeze(policy));
+}
+
+/** The last object policy resolved (see {@link resolveReconnect}). */
+let lastPolicy: ResolvedReconnect | undefined;
+
+function samePolicy(a: ResolvedReconnect, b: ResolvedReconnect): boolean {
+  return (
+    a.enabled === b.enabled &&
+    a.initialDelay === b.initialDelay &&
+    a.factor === b.factor &&
+    a.maxDelay === b.maxDelay &&
+    a.random === b.random &&
+    a.stableAfter === b.stableAfter &&
+    a.maxAttempts === b.maxAttempts &&
+    a.onTakenOver === b.onTakenOver &&
+    a.retryInitial === b.retryInitial
+  );
 }
 
 /** `Math.random`, looked up at each call (a shared policy sees a stubbed `Math.random` too). */

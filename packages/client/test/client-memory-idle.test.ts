@@ -18,7 +18,7 @@ afterEach(() => {
 });
 
 describe('reconnect policy', () => {
-  it('the default and `false` resolve to shared frozen policies; an object gets its own', () => {
+  it('the default, `false` and equal objects resolve to shared frozen policies; a different object gets its own', () => {
     const a = resolveReconnect(undefined);
     expect(resolveReconnect(undefined)).toBe(a);
     expect(Object.isFrozen(a)).toBe(true);
@@ -27,8 +27,14 @@ describe('reconnect policy', () => {
     expect(resolveReconnect(false)).toBe(off);
     expect(off.enabled).toBe(false);
     const own = resolveReconnect({ initialDelay: 5 });
-    expect(own).not.toBe(resolveReconnect({ initialDelay: 5 }));
+    expect(resolveReconnect({ initialDelay: 5 })).toBe(own);
+    expect(Object.isFrozen(own)).toBe(true);
     expect(own.initialDelay).toBe(5);
+    const other = resolveReconnect({ initialDelay: 6 });
+    expect(other).not.toBe(own);
+    expect(other.initialDelay).toBe(6);
+    const random = (): number => 0.5;
+    expect(resolveReconnect({ initialDelay: 6, random })).not.toBe(other);
   });
 
   it('the shared default policy draws from Math.random at each call (a stub is seen)', () => {
