@@ -157,7 +157,7 @@ describeMosquitto('mqttx client against Mosquitto', () => {
       responseTopic: 'svc/resp/requester',
       correlationData: Buffer.from([1, 2, 3]),
       contentType: 'text/plain',
-      payloadFormatIndicator: 1,
+      payloadFormatIndicator: 1 as const,
       messageExpiryInterval: 60,
       userProperties: [
         ['a', '1'],

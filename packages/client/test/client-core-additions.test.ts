@@ -34,7 +34,7 @@ describe('core additions', () => {
     core.open(0, op);
     fx.take();
     core.receive({ type: 'connack', sessionPresent: false, reasonCode: 0x9c, properties: { serverReference: 'b:1883', reasonString: 'moved' } }, 1);
-    const settle = fx.take().find((a) => a.kind === 'settle') as { error: MqttxError };
+    const settle = fx.take().find((a) => a.kind === 'settle') as unknown as { error: MqttxError };
     expect(settle.error.code).toBe('ERR_CONNACK_REFUSED');
     expect(settle.error.reasonCode).toBe(0x9c);
     expect(settle.error.context).toMatchObject({ serverReference: 'b:1883', reasonString: 'moved' });

@@ -2,7 +2,7 @@
  * The encoder's Buffer pool: a returned Buffer is never written again (safe in a socket's write queue),
  * slab space is never handed out twice, and pooled Buffers are ordinary Buffers.
  */
-import assert from 'node:assert';
+import * as assert from 'node:assert';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { decode, encode, type Packet } from '@mqttx/codec';

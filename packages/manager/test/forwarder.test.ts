@@ -389,7 +389,7 @@ describe('ForwarderManager', () => {
 describe('forwarderBuilder and TopicMapper', () => {
   it('every builder method lands in the config; validation names the field', () => {
     const filter = (): boolean => true;
-    const transform = (msg: never): never => msg;
+    const transform = <T>(msg: T): T => msg;
     const config = forwarderBuilder('b')
       .source('s1', 'a/+', 'b/#')
       .source('s2', 'a/+')
