@@ -7,38 +7,17 @@
  * sources. Prints a table of packets per second and the ratio ours / mqtt-packet with the targets
  * (decode >= 5x, encode >= 3x), and writes bench/results/codec.json.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureBuilt, root } from '../lib/build.mjs';
 import { CASES } from './cases.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
 const quick = process.argv.includes('--quick');
 const TARGETS = { decode: 5, encode: 3 };
-
-/** Newest modification time (ms) of the files under `dir`. */
-function newest(dir) {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-  }
-  return latest;
-}
-
-function ensureBuilt() {
-  // tsc -b rewrites the build info on every build (and only refreshes timestamps when nothing changed).
-  const dist = join(root, 'packages/codec/dist/index.js');
-  const info = join(root, 'packages/codec/dist/tsconfig.tsbuildinfo');
-  const stale =
-    !existsSync(dist) || !existsSync(info) || statSync(info).mtimeMs < newest(join(root, 'packages/codec/src'));
-  if (!stale) return;
-  console.log('building packages/codec (dist missing or older than src) ...');
-  execFileSync('npx', ['tsc', '-b', 'packages/codec'], { cwd: root, stdio: 'inherit' });
-}
 
 function runCase(impl, op, name) {
   const args = [join(here, 'case.mjs'), impl, op, name, ...(quick ? ['--quick'] : [])];
@@ -53,7 +32,7 @@ const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const pad = (s, n) => String(s).padEnd(n);
 const lpad = (s, n) => String(s).padStart(n);
 
-ensureBuilt();
+ensureBuilt('codec');
 const started = Date.now();
 const rows = [];
 for (const c of CASES) {

@@ -20,11 +20,12 @@
  * Targets: our CPU per forwarded message <= 1/3 of MQTT.js's; manager overhead per session < 1 KB of heap.
  * Writes bench/results/forward.json (full runs only).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { root } from '../lib/build.mjs';
+import { ensureBuilt, root } from '../lib/build.mjs';
+import { runGcCase } from '../lib/gc-case.mjs';
 import { startMosquitto } from '../lib/mosquitto.mjs';
 import { fix, fmt, machine, row, summary } from '../lib/stats.mjs';
 
@@ -44,27 +45,6 @@ const SIZE = 64;
 const CONCURRENCY = 16;
 const NOFILE = Math.max(4096, SESSIONS * 2 + 1024);
 const impls = process.env.BENCH_FWD_IMPLS ? process.env.BENCH_FWD_IMPLS.split(',') : ['mqttx', 'mqttx-ack', 'mqttjs'];
-
-function newest(dir) {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-  }
-  return latest;
-}
-
-/** Builds the manager (and what it needs) when a dist is missing or older than its sources. */
-function ensureBuilt() {
-  const pkgs = ['codec', 'transport', 'client', 'manager'];
-  const stale = pkgs.some((p) => {
-    const info = join(root, 'packages', p, 'dist', 'tsconfig.tsbuildinfo');
-    return !existsSync(info) || statSync(info).mtimeMs < newest(join(root, 'packages', p, 'src'));
-  });
-  if (!stale) return;
-  console.log('building packages/manager (dist missing or older than src) ...');
-  execFileSync('npx', ['tsc', '-b', 'packages/manager'], { cwd: root, stdio: 'inherit' });
-}
 
 /** Starts a forwarder process; resolves once it printed `ready`. */
 function startForwarder(impl, url, prefix) {
@@ -152,29 +132,12 @@ async function forwardCase(broker, impl, run) {
   }
 }
 
-const ulimit = (want) => `ulimit -n ${want} 2>/dev/null || ulimit -n "$(ulimit -Hn)"`;
-
 function sessionsCase(broker, impl) {
   const spec = { impl, url: broker.url, sessions: SESSIONS, concurrency: CONCURRENCY, warmup: Math.min(200, SESSIONS) };
-  return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', `${ulimit(NOFILE)}; exec "$0" --expose-gc "$1" "$2"`, process.execPath, join(root, 'bench/forward/sessions.mjs'), JSON.stringify(spec)], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b) => (out += b));
-    child.stderr.on('data', (b) => (err = (err + b).slice(-8192)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`sessions case ${impl} failed (exit ${code ?? signal}):\n${err}`));
-      resolve(JSON.parse(out.trim().split('\n').pop()));
-    });
-  });
+  return runGcCase('bench/forward/sessions.mjs', spec, { nofile: NOFILE, timeoutMs: 600_000, label: `sessions case ${impl}` });
 }
 
-ensureBuilt();
+ensureBuilt('manager');
 const before = await machine();
 const broker = await startMosquitto({ nofile: NOFILE, config: ['max_connections -1'] });
 const fwdSamples = new Map(impls.map((i) => [i, []]));

@@ -11,10 +11,10 @@
  * Linux reuses TIME_WAIT ports for loopback connects, `net.ipv4.tcp_tw_reuse = 2`).
  * Target: ours <= 2x the raw socket per idle session. Writes bench/results/sessions.json.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBuilt, root } from '../lib/build.mjs';
+import { runGcCase } from '../lib/gc-case.mjs';
 import { startMosquitto } from '../lib/mosquitto.mjs';
 import { fix, fmt, machine, row, summary } from '../lib/stats.mjs';
 
@@ -31,27 +31,9 @@ const WARMUP = Math.min(500, SESSIONS);
 const NOFILE = Math.max(4096, SESSIONS * 2 + 1024);
 const impls = ['raw', 'mqttx', 'mqttjs'];
 
-/** `ulimit -n` as high as allowed: `want`, else the hard limit. */
-const ulimit = (want) => `ulimit -n ${want} 2>/dev/null || ulimit -n "$(ulimit -Hn)"`;
-
 function runCase(broker, impl) {
   const spec = { impl, url: broker.url, host: broker.host, port: broker.port, sessions: SESSIONS, concurrency: CONCURRENCY, warmup: WARMUP, version: 5 };
-  return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', `${ulimit(NOFILE)}; exec "$0" --expose-gc "$1" "$2"`, process.execPath, join(root, 'bench/sessions/case.mjs'), JSON.stringify(spec)], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b) => (out += b));
-    child.stderr.on('data', (b) => (err = (err + b).slice(-8192)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`sessions case ${impl} failed (exit ${code ?? signal}):\n${err}`));
-      resolve(JSON.parse(out.trim().split('\n').pop()));
-    });
-  });
+  return runGcCase('bench/sessions/case.mjs', spec, { nofile: NOFILE, timeoutMs: 300_000, label: `sessions case ${impl}` });
 }
 
 ensureBuilt();

@@ -9,37 +9,20 @@
  * shown). Targets: file store 'batch' within 2x of memory, Redis within 3x. Writes
  * bench/results/stores.json.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as netConnect } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureBuilt, root } from '../lib/build.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 1 : 3;
 const MESSAGES = quick ? 5_000 : 20_000;
 const WINDOW = 100;
 const SIZE = 64;
-
-function newest(dir) {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-  }
-  return latest;
-}
-
-function ensureBuilt() {
-  const info = join(root, 'packages/client/dist/tsconfig.tsbuildinfo');
-  const sources = Math.max(...['codec', 'transport', 'client'].map((p) => newest(join(root, 'packages', p, 'src'))));
-  if (existsSync(info) && statSync(info).mtimeMs >= sources) return;
-  console.log('building packages/client (dist missing or older than src) ...');
-  execFileSync('npx', ['tsc', '-b', 'packages/client'], { cwd: root, stdio: 'inherit' });
-}
 
 function freePort() {
   return new Promise((resolve, reject) => {

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '@mqttx/testkit';
+import { ReadyWaiters } from '../src/session/waiters.js';
 import { SessionManager, type TimerScheduler } from 'mqttx';
 import { codeOf, harness, rejection, turns, until } from './helpers/harness.js';
 
@@ -157,6 +158,23 @@ describe('waits', () => {
     const s = m.addSession({ name: 'a', brokers: broker.url });
     await Promise.all(Array.from({ length: 50 }, () => m.waitForSession('a', 5000)));
     expect((s as unknown as { waiters: { size: number } | undefined }).waiters?.size ?? 0).toBe(0);
+  });
+
+  it('ReadyWaiters: ready resolves every wait and clears every timer; a timed-out wait leaves nothing', async () => {
+    const clock = new ManualClock();
+    const w = new ReadyWaiters(manualScheduler(clock));
+    const waits = Array.from({ length: 50 }, () => w.wait(5000, 's'));
+    expect(w.size).toBe(50);
+    expect(clock.pending).toBe(50);
+    w.resolveAll();
+    await Promise.all(waits);
+    expect(w.size).toBe(0);
+    expect(clock.pending).toBe(0);
+    const late = w.wait(100, 's');
+    clock.advance(100);
+    expect(codeOf(await rejection(late))).toBe('ERR_TIMEOUT');
+    expect(w.size).toBe(0);
+    expect(clock.pending).toBe(0);
   });
 
   it('waitForAllSessions: resolves when all are ready, ignores sessions removed meanwhile, times out naming the rest', async () => {
