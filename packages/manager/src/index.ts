@@ -57,9 +57,10 @@ export {
   type SessionTimeouts,
 } from './session/builder.js';
 export { SessionMessage, type MessageChanges, type MessageHandler, type QoS } from './session/message.js';
+export type { Consumer } from './session/subscriptions.js';
+export { resolveSessionOptions } from './session/resolve.js';
 export {
   SESSION_NEVER_EXPIRES,
-  resolveSessionOptions,
   type ConnectProps,
   type FileStorageOptions,
   type MemoryStorageOptions,
@@ -72,7 +73,7 @@ export {
   type StorageOptions,
   type TopicOptions,
 } from './session/options.js';
-export { DEFAULT_BUFFER_SIZE, OVERFLOW_POLICIES, type OverflowPolicy } from './routing/mailbox.js';
+export { DEFAULT_BUFFER_SIZE, OVERFLOW_POLICIES, type MailboxSink, type OverflowPolicy } from './routing/mailbox.js';
 export {
   Listener,
   Route,

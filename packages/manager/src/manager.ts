@@ -12,14 +12,14 @@ import { PrometheusExporter } from './metrics/prometheus.js';
 import type { MetricsSnapshot } from './metrics/types.js';
 import type { Forwarder, ForwarderHost } from './forward/forwarder.js';
 import { DEFAULT_BUFFER_SIZE } from './routing/mailbox.js';
-import { Listener, Route, resolveRouteOptions, type RouteHost, type RouteOptions } from './routing/route.js';
+import { Listener, Route, resolveRouteOptions, type RouteOptions } from './routing/route.js';
 import { SessionBuilder } from './session/builder.js';
 import { ConnectLimiter } from './session/limiter.js';
 import type { MessageHandler, QoS } from './session/message.js';
-import { resolveSessionOptions, type SessionOptions } from './session/options.js';
+import type { SessionOptions } from './session/options.js';
+import { resolveSessionOptions } from './session/resolve.js';
 import {
   Session,
-  type SessionHost,
   type SessionPublishOptions,
   type SessionStatusInfo,
   type TimerScheduler,
@@ -80,7 +80,9 @@ function noop(): void {}
  * await manager.close();
  * ```
  */
-export class SessionManager implements SessionHost, RouteHost, ForwarderHost {
+export class SessionManager implements ForwarderHost {
+  // Also the host of its sessions and routes (`SessionHost`, `RouteHost`): internal contracts, checked where
+  // the manager passes itself to `new Session` / `new Route`, so they stay out of the public class signature.
   /** The event bus (`onEvent` / `offEvent` are shortcuts to it). */
   readonly bus: EventBus;
   /** The metrics registry (sessions, forwarders, routes). */

@@ -3,10 +3,9 @@
  * pub / sub / bench (broker forms, TLS, credentials, will, MQTT 5 only flags), each command's own checks,
  * and the error line format (one line, no secrets; `--verbose` adds stacks and causes).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newConnectionError } from 'mqttx';
 import { parseCommandArgs, parseIntFlag, parseKeyValue, parseVersionFlag, renderHelp, type OptionSpecs } from '../src/cli/args.js';
 import { parseBrokerUrl, resolveBrokerFlag } from '../src/cli/broker-url.js';
@@ -15,9 +14,9 @@ import { parseBrokerArgs } from '../src/cli/commands/broker.js';
 import { parsePubArgs } from '../src/cli/commands/pub.js';
 import { parseSubArgs } from '../src/cli/commands/sub.js';
 import { CliError, EXIT, exitCodeFor, formatError } from '../src/cli/errors.js';
+import { tempDir } from './cli-helpers/fixtures.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mqttx-cli-args-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('cli-args');
 const ctx = { cwd: dir, env: {} as Record<string, string | undefined> };
 
 /** Runs `fn`, expects a CliError with `code`, returns it. */

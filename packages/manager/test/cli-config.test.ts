@@ -3,19 +3,18 @@
  * interpolation, references across sessions / forwarders / routes, topic mapping templates, TLS files, and
  * the declarative forwarder filter.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CliError } from '../src/cli/errors.js';
 import { compileMessageFilter } from '../src/cli/config/filter.js';
 import { lineColumn, loadRunConfig, parseJson, parseYaml } from '../src/cli/config/load.js';
 import { mappingProblem, validateRunConfig } from '../src/cli/config/schema.js';
 import { interpolate, suggest, type WalkContext } from '../src/cli/config/walker.js';
 import { ROOT } from './cli-helpers/build.js';
+import { tempDir } from './cli-helpers/fixtures.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mqttx-cli-config-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('cli-config');
 
 function file(name: string, text: string): string {
   const path = join(dir, name);

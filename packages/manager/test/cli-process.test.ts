@@ -2,11 +2,11 @@
  * The built `mqttx` CLI as a child process: `--help` for every command, `--version`, exit codes, usage
  * errors as exactly one line on stderr (exit 2), and `run --check` on good and bad configs (`run` itself: cli-run.test.ts).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, ensureCliBuilt } from './cli-helpers/build.js';
+import { tempDir } from './cli-helpers/fixtures.js';
 import { killAll, runCli } from './cli-helpers/spawn.js';
 
 beforeAll(ensureCliBuilt, 180_000);
@@ -14,8 +14,7 @@ beforeAll(ensureCliBuilt, 180_000);
 // concurrently, so no per-test kill.)
 afterAll(killAll);
 
-const dir = mkdtempSync(join(tmpdir(), 'mqttx-cli-process-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('cli-process');
 
 const VISIBLE = ['pub', 'sub', 'broker', 'bench', 'run'];
 

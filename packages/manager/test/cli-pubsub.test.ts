@@ -5,31 +5,24 @@
  * (refused credentials, no broker, refused subscription) as one line with exit 1, SIGTERM ending `sub` with
  * exit 0, and benchmarks of a few hundred sessions finishing with a summary.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectPacket } from '@mqttx/codec';
-import { startBroker, type Broker, type BrokerOptions } from '@mqttx/testkit';
+import type { Broker, BrokerOptions } from '@mqttx/testkit';
 import { ensureCliBuilt } from './cli-helpers/build.js';
+import { tempDir, useBrokers } from './cli-helpers/fixtures.js';
 import { killAll, runCli, startCli, type CliProcess } from './cli-helpers/spawn.js';
 
 beforeAll(ensureCliBuilt, 180_000);
 
-const dir = mkdtempSync(join(tmpdir(), 'mqttx-cli-pubsub-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('cli-pubsub');
+const brokers = useBrokers();
+afterEach(killAll); // registered after the brokers' hook, so it runs first: the CLI ends, then the broker
 
-let broker: Broker | undefined;
-afterEach(async () => {
-  await killAll();
-  await broker?.close();
-  broker = undefined;
-});
-
-async function useBroker(options: BrokerOptions = {}): Promise<Broker> {
-  broker = await startBroker({ records: true, ...options });
-  return broker;
+function useBroker(options: BrokerOptions = {}): Promise<Broker> {
+  return brokers.start({ records: true, ...options });
 }
 
 /** Starts `mqttx sub` and resolves once the broker has granted its subscription. */

@@ -6,17 +6,16 @@
  * disconnect, not a closed socket) and the process exits 0. Skipped loudly without Mosquitto, failing under
  * CI=true.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type MqttClient } from '@mqttx/client';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeMosquitto, startMosquitto, type MosquittoInstance } from '../../../test/helpers/mosquitto.js';
 import { ensureCliBuilt } from './cli-helpers/build.js';
+import { tempDir } from './cli-helpers/fixtures.js';
 import { killAll, startCli } from './cli-helpers/spawn.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mqttx-cli-run-mosquitto-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('cli-run-mosquitto');
 
 /** The value of the sample `name{session="<session>"}` in a Prometheus text page. */
 function sample(text: string, name: string, session: string): number | undefined {

@@ -4,43 +4,25 @@
  * exit 0; a config the validator refuses -> exit 2 with nothing connected. The mapping of a config onto the
  * manager's options runs in-process.
  */
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startBroker, type Broker } from '@mqttx/testkit';
-import type { Packet } from '@mqttx/codec';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkWithManager, forwarderConfigOf, sessionOptionsOf } from '../src/cli/commands/run-map.js';
 import { CliError } from '../src/cli/errors.js';
 import type { RunConfig } from '../src/cli/config/types.js';
 import { ensureCliBuilt } from './cli-helpers/build.js';
+import { subscribed, tempDir, useBrokers } from './cli-helpers/fixtures.js';
 import { killAll, startCli } from './cli-helpers/spawn.js';
 
 beforeAll(ensureCliBuilt, 180_000);
 afterEach(killAll);
 
-const dir = mkdtempSync(join(tmpdir(), 'mqttx-cli-run-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-let broker: Broker | undefined;
-afterEach(async () => {
-  await broker?.close();
-  broker = undefined;
-});
-
-/** Resolves once the broker answered `clientId`'s SUBSCRIBE to `filter`. */
-async function subscribed(b: Broker, clientId: string, filter: string): Promise<void> {
-  const sub = await b.waitFor(
-    { direction: 'in', type: 'subscribe', clientId, where: (p: Packet) => p.type === 'subscribe' && p.subscriptions.some((s) => s.topicFilter === filter) },
-    { timeout: 8000 },
-  );
-  const id = (sub.packet as Extract<Packet, { type: 'subscribe' }>).packetId;
-  await b.waitFor({ direction: 'out', type: 'suback', clientId, where: (p: Packet) => p.type === 'suback' && p.packetId === id }, { timeout: 8000 });
-}
+const dir = tempDir('cli-run');
+const brokers = useBrokers();
 
 describe('mqttx run (child process, testkit broker)', () => {
   it('runs sessions, a forwarder and a log route; plain status lines; /metrics; SIGTERM -> exit 0', async () => {
-    const b = (broker = await startBroker({ port: 0 }));
+    const b = await brokers.start();
     const config = join(dir, 'run.yaml');
     writeFileSync(
       config,
@@ -106,7 +88,7 @@ describe('mqttx run (child process, testkit broker)', () => {
   }, 20_000);
 
   it('a config with a problem: exit 2, every problem by path, nothing connects', async () => {
-    const b = (broker = await startBroker({ port: 0 }));
+    const b = await brokers.start();
     const config = join(dir, 'bad.json');
     writeFileSync(
       config,

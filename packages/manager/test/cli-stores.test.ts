@@ -11,35 +11,26 @@
  *   sessions carries that TTL, every value decodes, and the outbound hash holds exactly the unacknowledged
  *   PUBLISH.
  */
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { decode, type Packet, type PublishPacket } from '@mqttx/codec';
 import { FileStore, type SessionStore } from '@mqttx/client';
 import { RedisStore, sessionKeys } from '@mqttx/client/redis';
-import { startBroker, type Broker, type BrokerOptions, type PacketRecord } from '@mqttx/testkit';
+import type { Broker, BrokerOptions, PacketRecord } from '@mqttx/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeRedis, startRedis, type RedisInstance } from '../../../test/helpers/redis.js';
 // The store's on-disk names (not part of the client's public entry).
 import { LOCK_FILE, LOG_FILE, encodeClientId } from '../../client/src/store/file/index.js';
 import { ensureCliBuilt } from './cli-helpers/build.js';
+import { subscribed, tempDir, useBrokers } from './cli-helpers/fixtures.js';
 import { killAll, startCli } from './cli-helpers/spawn.js';
 
 beforeAll(ensureCliBuilt, 180_000);
 afterEach(killAll);
 
-const dir = mkdtempSync(join(tmpdir(), 'mqttx-cli-stores-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-let broker: Broker | undefined;
-let publisher: NodeJS.Timeout | undefined;
-afterEach(async () => {
-  clearInterval(publisher);
-  publisher = undefined;
-  await broker?.close();
-  broker = undefined;
-});
+const dir = tempDir('cli-stores');
+const brokers = useBrokers();
 
 const FILTER = 'sensors/+/temperature';
 let runs = 0;
@@ -52,16 +43,6 @@ interface RunResult {
   unacked: Map<number, PublishPacket>;
   /** PUBLISHes from the target session the broker did acknowledge. */
   acked: number;
-}
-
-/** Resolves once the broker answered `clientId`'s SUBSCRIBE to `filter`. */
-async function subscribed(b: Broker, clientId: string, filter: string): Promise<void> {
-  const sub = await b.waitFor(
-    { direction: 'in', type: 'subscribe', clientId, where: (p: Packet) => p.type === 'subscribe' && p.subscriptions.some((s) => s.topicFilter === filter) },
-    { timeout: 8000 },
-  );
-  const id = (sub.packet as Extract<Packet, { type: 'subscribe' }>).packetId;
-  await b.waitFor({ direction: 'out', type: 'suback', clientId, where: (p: Packet) => p.type === 'suback' && p.packetId === id }, { timeout: 8000 });
 }
 
 /** Resolves once `clientId` has sent `n` PUBLISH packets. */
@@ -110,18 +91,14 @@ async function runAndStop(b: Broker, storage: Record<string, unknown>): Promise<
 
   const p = startCli(['run', config]);
   await subscribed(b, srcId, FILTER);
-  let n = 0;
-  publisher = setInterval(() => {
-    n++;
-    b.publish(`sensors/${n % 4}/temperature`, `m${n}`, { qos: 1 });
-  }, 10);
+  brokers.publishSteadily(10, (n) => b.publish(`sensors/${n % 4}/temperature`, `m${n}`, { qos: 1 }));
   await twenty;
 
   // The graceful end waits for dst's in-flight PUBLISHes up to the manager's end timeout (5 s, for the
   // withheld one), then sends DISCONNECT and flushes and closes the stores.
   p.child.kill('SIGTERM');
   const { code } = await p.exit;
-  clearInterval(publisher);
+  brokers.stopPublishing();
   expect(code).toBe(0);
   // The one message whose PUBACK never came is reported by the forwarder when the target ends with it still
   // in flight (it stays in the target's store, see below); nothing else went wrong.
@@ -192,7 +169,7 @@ function brokerFilters(b: Broker, clientId: string): string[] {
 
 describe('mqttx run: file stores flushed and closed on SIGTERM', () => {
   it('lock released, no torn tail, outbound = exactly the unacknowledged PUBLISH', async () => {
-    const b = (broker = await startBroker({ port: 0 }));
+    const b = await brokers.start();
     const base = join(dir, `file-${runs}`);
     const { srcId, dstId, unacked } = await runAndStop(b, { type: 'file', dir: base });
 
@@ -230,7 +207,7 @@ describeRedis('mqttx run: Redis stores flushed and closed on SIGTERM', () => {
   it('keys carry the session expiry as TTL, every value decodes, outbound = exactly the unacknowledged PUBLISH', async () => {
     // The broker caps the requested "never expires" to 300 s and says so in CONNACK; the store follows it.
     const options: BrokerOptions = { port: 0, maximumSessionExpiryInterval: 300 };
-    const b = (broker = await startBroker(options));
+    const b = await brokers.start(options);
     const prefix = `cli-${process.pid}-${runs}:`;
     const { srcId, dstId, unacked } = await runAndStop(b, { type: 'redis', address: redis.url, keyPrefix: prefix });
 

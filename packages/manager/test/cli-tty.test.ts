@@ -6,17 +6,15 @@
  * history after several redraws, not one per tick), and that Ctrl-C (`send-keys C-c`, SIGINT from the
  * terminal) ends it gracefully with exit code 0. Skipped loudly without tmux, failing under CI=true.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startBroker, type Broker } from '@mqttx/testkit';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterEach, beforeAll, expect, it } from 'vitest';
 import { describeWithBinary } from '../../../test/helpers/process.js';
 import { BIN, ensureCliBuilt } from './cli-helpers/build.js';
+import { tempDir, useBrokers } from './cli-helpers/fixtures.js';
 import { pollUntil, tmuxServer, type TmuxServer } from './cli-helpers/tmux.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mqttx-cli-tty-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('cli-tty');
 
 /** One session row of the table: name, state, in/s, out/s. */
 interface Row {
@@ -49,20 +47,16 @@ function count(text: string, pattern: RegExp): number {
 describeWithBinary('tmux', 'tmux', 'mqttx run on a terminal (tmux pane)', () => {
   beforeAll(ensureCliBuilt, 180_000);
 
+  // Registered first, so it runs last: the tmux server is killed before the broker closes.
+  const brokers = useBrokers();
   let server: TmuxServer | undefined;
-  let broker: Broker | undefined;
-  let publisher: NodeJS.Timeout | undefined;
   afterEach(async () => {
-    clearInterval(publisher);
-    publisher = undefined;
     await server?.kill();
     server = undefined;
-    await broker?.close();
-    broker = undefined;
   });
 
   it('shows the live table redrawn in place, every session connected with traffic; Ctrl-C -> exit 0', async () => {
-    const b = (broker = await startBroker({ port: 0 }));
+    const b = await brokers.start();
     const config = join(dir, 'tty.yaml');
     writeFileSync(
       config,
@@ -87,11 +81,7 @@ describeWithBinary('tmux', 'tmux', 'mqttx run on a terminal (tmux pane)', () => 
     await tmux.start('run', ['sh', '-c', 'trap : INT; "$0" "$1" run "$2"; echo $? > "$3"', process.execPath, BIN, config, codeFile]);
 
     // Steady traffic: both sensor sessions receive every message, the forwarder publishes each one on archive.
-    let n = 0;
-    publisher = setInterval(() => {
-      n++;
-      b.publish(`sensors/${n % 5}/temperature`, String(20 + (n % 10)), { qos: 1 });
-    }, 20);
+    brokers.publishSteadily(20, (n) => b.publish(`sensors/${n % 5}/temperature`, String(20 + (n % 10)), { qos: 1 }));
 
     const titles = new Set<string>();
     const screen = await pollUntil(

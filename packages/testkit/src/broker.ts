@@ -25,7 +25,7 @@ import {
   type RefuseOptions,
 } from './faults.js';
 import { AppMessage, NEVER } from './message.js';
-import { resolveOptions, type BrokerOptions, type ResolvedOptions } from './options.js';
+import { resolveOptions, type BrokerOptions, type ResolvedBrokerOptions } from './options.js';
 import { RecordLog, type Direction, type PacketRecord, type RecordMatcher, type WaitForOptions } from './records.js';
 import { RetainedStore } from './retained.js';
 import { Router, forwardable } from './router.js';
@@ -74,7 +74,7 @@ export interface RetainedInfo {
 /** A running testkit broker. Create it with {@link startBroker}. */
 export class Broker extends EventEmitter<BrokerEvents> {
   /** Options with defaults applied. */
-  readonly options: ResolvedOptions;
+  readonly options: ResolvedBrokerOptions;
   /** The broker's time source. */
   readonly clock: Clock;
   /** Errors thrown by hooks or `authenticate` (the broker refused / carried on). */

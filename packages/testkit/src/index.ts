@@ -30,6 +30,7 @@ export type {
   BrokerOptions,
   BrokerTlsOptions,
   ConnackOverride,
+  ResolvedBrokerOptions,
   SubscribeContext,
 } from './options.js';
 export type { Direction, PacketRecord, RecordMatcher, WaitForOptions } from './records.js';

@@ -149,31 +149,59 @@ export interface BrokerOptions {
   records?: boolean;
 }
 
-/** {@link BrokerOptions} with defaults applied. */
-export interface ResolvedOptions {
+/**
+ * {@link BrokerOptions} with defaults applied, as the broker runs with them ({@link Broker.options}). Every
+ * field but `clock` (see {@link Broker.clock}) has its resolved value; `undefined` means "not advertised / no
+ * limit" where the option says so.
+ */
+export interface ResolvedBrokerOptions {
+  /** Address bound. */
   host: string;
+  /** TCP port asked for (0: any free port; the bound one is {@link Broker.port}). */
   port: number;
+  /** The TCP listener is open. */
   listen: boolean;
+  /** TLS listener settings, when there is one. */
   tls: BrokerTlsOptions | undefined;
+  /** See {@link BrokerOptions.authenticate}; `undefined` accepts everyone. */
   authenticate: BrokerOptions['authenticate'];
+  /** See {@link BrokerOptions.authorizeSubscribe}; `undefined` grants every subscription. */
   authorizeSubscribe: BrokerOptions['authorizeSubscribe'];
+  /** Scripting hooks (an empty object when none were given). */
   hooks: BrokerHooks;
+  /** Highest QoS accepted and granted. */
   maximumQoS: QoS;
+  /** Retained messages supported. */
   retainAvailable: boolean;
+  /** Wildcard subscriptions supported. */
   wildcardSubscriptionAvailable: boolean;
+  /** Subscription identifiers supported. */
   subscriptionIdentifiersAvailable: boolean;
+  /** Shared subscriptions supported. */
   sharedSubscriptionAvailable: boolean;
+  /** Receive Maximum advertised and enforced; `undefined`: not sent (65,535). */
   receiveMaximum: number | undefined;
+  /** Maximum Packet Size advertised and enforced on input; `undefined`: not sent (no limit). */
   maximumPacketSize: number | undefined;
+  /** Topic Alias Maximum advertised (0: aliases disabled). */
   topicAliasMaximum: number;
+  /** Server Keep Alive imposed on 5.0 clients; `undefined`: the client's own. */
   serverKeepAlive: number | undefined;
+  /** Upper bound of a 5.0 session expiry interval, seconds; `undefined`: none. */
   maximumSessionExpiryInterval: number | undefined;
+  /** Empty client ids are accepted (and assigned one). */
   allowEmptyClientId: boolean;
+  /** Milliseconds a new link may take to send CONNECT. */
   connectTimeout: number;
+  /** Milliseconds to wait for the peer to close after the broker ended a link. */
   closeGrace: number;
+  /** Messages kept per session. */
   maxQueuedMessages: number;
+  /** QoS 0 messages are queued for offline persistent sessions. */
   queueQoS0: boolean;
+  /** A 5.0 QoS 1/2 PUBLISH that matched nobody is answered with reason 0x10. */
   noMatchingSubscribersReasonCode: boolean;
+  /** `broker.records` is kept. */
   records: boolean;
 }
 
@@ -187,7 +215,7 @@ function checkInt(name: string, value: number | undefined, min: number, max: num
 }
 
 /** Validates options and fills in defaults. Throws `ERR_INVALID_OPTIONS`. */
-export function resolveOptions(o: BrokerOptions): ResolvedOptions {
+export function resolveOptions(o: BrokerOptions): ResolvedBrokerOptions {
   checkInt('port', o.port, 0, 65535);
   checkInt('maximumQoS', o.maximumQoS, 0, 2);
   checkInt('receiveMaximum', o.receiveMaximum, 1, 65535);

@@ -8,7 +8,7 @@ import type { ConnectPacket } from '@mqttx/codec';
 import type { Clock } from './clock.js';
 import type { Connection } from './connection.js';
 import type { Delivery } from './message.js';
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedBrokerOptions } from './options.js';
 import type { Router } from './router.js';
 import { EXPIRY_NEVER, Session } from './session.js';
 import type { SubscriptionIndex } from './subscriptions.js';
@@ -28,7 +28,7 @@ export class SessionStore {
    */
   constructor(
     private readonly clock: Clock,
-    private readonly options: ResolvedOptions,
+    private readonly options: ResolvedBrokerOptions,
     private readonly index: SubscriptionIndex,
     private readonly router: Router,
   ) {}

@@ -12,8 +12,13 @@ import type { ForwarderMetricsSnapshot } from './types.js';
  *
  * Every message received ends in exactly one of forwarded, filtered, dropped or failed (or is still
  * buffered), so `received = forwarded + filtered + dropped + failed + in flight`.
+ *
+ * It keeps every field of its {@link ForwarderMetricsSnapshot} but the rates and `startedAt` (read from
+ * {@link ForwarderMetrics.rate}) and the latency summary (from {@link ForwarderMetrics.latency}).
  */
-export class ForwarderMetrics {
+export class ForwarderMetrics
+  implements Omit<ForwarderMetricsSnapshot, 'messageRate' | 'avgMessageRate' | 'startedAt' | 'latency'>
+{
   /** Forwarder name. */
   readonly name: string;
   /** Whether the forwarder is started. */

@@ -10,16 +10,10 @@ import type { SessionMetrics } from './session.js';
 import type { ManagerMetricsSnapshot, MetricsSnapshot, SessionMetricsSnapshot } from './types.js';
 
 /** Counters of sessions that were removed, kept so manager totals never go down. */
-interface Retired {
-  messagesSent: number;
-  messagesReceived: number;
-  bytesSent: number;
-  bytesReceived: number;
-  errors: number;
-  reconnects: number;
-  lastMessageAt: number;
-  lastErrorAt: number;
-}
+type Retired = Pick<
+  SessionMetricsSnapshot,
+  'messagesSent' | 'messagesReceived' | 'bytesSent' | 'bytesReceived' | 'errors' | 'reconnects' | 'lastMessageAt' | 'lastErrorAt'
+>;
 
 /**
  * Holds every metrics object of one manager. Adding and removing happen on session, forwarder and route

@@ -5,8 +5,12 @@
 import { RateTracker } from './rate.js';
 import type { RouteMetricsSnapshot } from './types.js';
 
-/** Counters and rates of one route. Plain numbers written in place; `now` comes from the caller. */
-export class RouteMetrics {
+/**
+ * Counters and rates of one route. Plain numbers written in place; `now` comes from the caller. It keeps
+ * every field of its {@link RouteMetricsSnapshot} but the rates and `startedAt` (read from
+ * {@link RouteMetrics.rate}).
+ */
+export class RouteMetrics implements Omit<RouteMetricsSnapshot, 'messageRate' | 'avgMessageRate' | 'bytesRate' | 'startedAt'> {
   /** Route identifier. */
   readonly name: string;
   /** The route's topic filter. */

@@ -20,9 +20,10 @@ export interface SessionMetricsOptions {
 
 /**
  * Counters, gauges and rates of one session. Fields are plain numbers written in place; every `record*`
- * method takes the caller's `now` (ms) instead of reading a clock.
+ * method takes the caller's `now` (ms) instead of reading a clock. It keeps every field of its
+ * {@link SessionMetricsSnapshot} but those computed when the snapshot is taken.
  */
-export class SessionMetrics {
+export class SessionMetrics implements Omit<SessionMetricsSnapshot, 'connected' | 'messageRate' | 'avgMessageRate' | 'bytesRate'> {
   /** Session name. */
   readonly name: string;
   /** Current lifecycle state. */

@@ -22,7 +22,10 @@ export const OVERFLOW_POLICIES: readonly OverflowPolicy[] = Object.freeze(['back
 /** Default buffer bound of routes, listeners and handlers, messages. */
 export const DEFAULT_BUFFER_SIZE = 1000;
 
-/** Receives the mailbox's counts (a route's metrics). */
+/**
+ * Receives the counts of a route's (or a session handler's) bounded buffer: the part of {@link Route}
+ * its buffer calls, feeding the route's metrics.
+ */
 export interface MailboxSink {
   /** A message was handed to the handler or the iterator. */
   delivered(message: SessionMessage): void;

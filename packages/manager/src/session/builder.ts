@@ -18,16 +18,16 @@ import {
   reqString,
 } from '../validate.js';
 import type { MessageHandler, QoS } from './message.js';
-import {
-  resolveSessionOptions,
-  type ConnectProps,
-  type FileStorageOptions,
-  type PerformanceOptions,
-  type SessionOptions,
-  type SessionTlsOptions,
-  type StorageOptions,
-  type TopicOptions,
+import type {
+  ConnectProps,
+  FileStorageOptions,
+  PerformanceOptions,
+  SessionOptions,
+  SessionTlsOptions,
+  StorageOptions,
+  TopicOptions,
 } from './options.js';
+import { resolveSessionOptions } from './resolve.js';
 
 /** Arguments of {@link SessionBuilder.reconnect}, ms. */
 export interface ReconnectPolicy {

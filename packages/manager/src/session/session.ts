@@ -118,6 +118,7 @@ export class Session implements ClientObserver {
   private lastError: string | undefined;
 
   /**
+   * @internal Sessions are made by the manager (`manager.addSession`).
    * @param options - validated session options
    * @param host - the manager
    * @throws {@link ManagerError} `ERR_CONFIGURATION` when the client refuses the options

@@ -8,7 +8,11 @@ import { matchTopic } from '@mqttx/codec';
 import type { SubscriptionGrant } from '@mqttx/client';
 import type { QoS, SessionMessage } from './message.js';
 
-/** Something that takes the messages of a subscription (a route, a handler, a forwarder). */
+/**
+ * Something that takes the messages of a session's subscription: a {@link Route}, a {@link Forwarder} or a
+ * session's own topic handler. A session dispatches each incoming message to the consumers of every filter
+ * that matches; a type to name routes and forwarders alike.
+ */
 export interface Consumer {
   /**
    * Takes a message matching the filter. A returned promise withholds the broker's acknowledgement of the

@@ -7,7 +7,8 @@
  */
 import { resolveForwarderConfig, type ForwarderConfig as ManagerForwarderConfig } from '../../forward/config.js';
 import { resolveRouteOptions, type RouteOptions } from '../../routing/route.js';
-import { resolveSessionOptions, type SessionOptions } from '../../session/options.js';
+import type { SessionOptions } from '../../session/options.js';
+import { resolveSessionOptions } from '../../session/resolve.js';
 import { compileMessageFilter } from '../config/filter.js';
 import type { ForwarderConfig, RouteConfig, RunConfig, SessionConfig } from '../config/types.js';
 import { CliError, messageOf, type Problem } from '../errors.js';
@@ -21,48 +22,25 @@ function defined<T extends object>(from: T): Partial<T> {
 
 /**
  * The `addSession` options of a config session. Sessions are added with `autoConnect: false`: `mqttx run`
- * connects them once every session, forwarder and route is in place.
+ * connects them once every session, forwarder and route is in place. Every config field is passed on (the
+ * config types are derived from the manager's options).
  */
 export function sessionOptionsOf(s: SessionConfig): SessionOptions {
-  const options: SessionOptions = {
-    name: s.name,
-    brokers: s.brokers,
-    ...defined({
-      clientId: s.clientId,
-      username: s.username,
-      password: s.password,
-      protocolVersion: s.protocolVersion,
-      tls: s.tls,
-      connectProps: s.connectProps,
-      performance: s.performance,
-      storage: s.storage,
-    }),
-    autoConnect: false,
-  };
-  if (s.topics !== undefined) options.topics = s.topics.map((t) => ({ topic: t.topic, qos: t.qos }));
-  if (s.will !== undefined) {
-    options.will = { topic: s.will.topic, payload: s.will.payload ?? '', ...defined({ qos: s.will.qos, retain: s.will.retain }) };
+  const { name, brokers, topics, will, ...rest } = s;
+  const options: SessionOptions = { name, brokers, ...defined(rest), autoConnect: false };
+  if (topics !== undefined) options.topics = topics.map((t) => ({ ...t }));
+  if (will !== undefined) {
+    const { payload, ...w } = will;
+    options.will = { ...defined(w), topic: w.topic, payload: payload ?? '' };
   }
   return options;
 }
 
 /** The `addForwarder` config of a config forwarder (the declarative filter compiled to a predicate). */
 export function forwarderConfigOf(f: ForwarderConfig): ManagerForwarderConfig {
-  const config: ManagerForwarderConfig = {
-    name: f.name,
-    sourceSessions: f.sourceSessions,
-    sourceTopics: f.sourceTopics,
-    targetSession: f.targetSession,
-    ...defined({
-      topicMapping: f.topicMapping,
-      qos: f.qos,
-      metadata: f.metadata,
-      enabled: f.enabled,
-      bufferSize: f.bufferSize,
-      dropPolicy: f.dropPolicy,
-    }),
-  };
-  if (f.filter !== undefined) config.filter = compileMessageFilter(f.filter);
+  const { name, sourceSessions, sourceTopics, targetSession, filter, ...rest } = f;
+  const config: ManagerForwarderConfig = { name, sourceSessions, sourceTopics, targetSession, ...defined(rest) };
+  if (filter !== undefined) config.filter = compileMessageFilter(filter);
   return config;
 }
 

@@ -7,7 +7,23 @@
 import { isValidTopicFilter, isValidTopicName } from '@mqttx/codec';
 import { BROKER_URL_MESSAGE, parseBrokerUrl } from '../broker-url.js';
 import type { Problem } from '../errors.js';
-import type { ForwarderConfig, QoS, RouteConfig, RunConfig, SessionConfig, StatusConfig } from './types.js';
+import type {
+  ConnectPropsConfig,
+  FileStorageConfig,
+  ForwarderConfig,
+  MemoryStorageConfig,
+  MessageFilterConfig,
+  MetricsConfig,
+  PerformanceConfig,
+  QoS,
+  RedisStorageConfig,
+  RouteConfig,
+  RunConfig,
+  SessionConfig,
+  StatusConfig,
+  TlsConfig,
+  WillConfig,
+} from './types.js';
 import {
   arrayOf,
   fail,
@@ -28,6 +44,7 @@ import {
   string,
   tagged,
   type Check,
+  type FieldsOf,
   type WalkContext,
 } from './walker.js';
 
@@ -67,7 +84,7 @@ const session = object({
       certFile: optional(filePath({ mustExist: true })),
       keyFile: optional(filePath({ mustExist: true })),
       skipVerify: optional(boolean()),
-    }),
+    } satisfies FieldsOf<TlsConfig>),
   ),
   connectProps: optional(
     object({
@@ -80,7 +97,7 @@ const session = object({
       backoffFactor: optional(number(1)),
       persistentSession: optional(boolean()),
       resumeSubs: optional(boolean()),
-    }),
+    } satisfies FieldsOf<ConnectPropsConfig>),
   ),
   performance: optional(
     object({
@@ -91,12 +108,16 @@ const session = object({
       maxPendingMessages: optional(integer(0)),
       writeTimeout: optional(ms),
       readTimeout: optional(ms),
-    }),
+    } satisfies FieldsOf<PerformanceConfig>),
   ),
   storage: optional(
     tagged('type', {
-      memory: object({ type: required(oneOf(['memory'])) }),
-      file: object({ type: required(oneOf(['file'])), dir: required(filePath({ mustExist: false })), fsync: optional(oneOf(['always', 'batch', 'none'])) }),
+      memory: object({ type: required(oneOf(['memory'])) } satisfies FieldsOf<MemoryStorageConfig>),
+      file: object({
+        type: required(oneOf(['file'])),
+        dir: required(filePath({ mustExist: false })),
+        fsync: optional(oneOf(['always', 'batch', 'none'])),
+      } satisfies FieldsOf<FileStorageConfig>),
       redis: object({
         type: required(oneOf(['redis'])),
         address: required(string({ test: (s) => (/^rediss?:\/\/[^/\s]/.test(s) ? undefined : 'must be a redis:// or rediss:// URL') })),
@@ -104,7 +125,7 @@ const session = object({
         password: optional(string()),
         db: optional(integer(0, 65535)),
         keyPrefix: optional(string()),
-      }),
+      } satisfies FieldsOf<RedisStorageConfig>),
     }),
   ),
   topics: optional(
@@ -118,9 +139,9 @@ const session = object({
       payload: optional(anyString),
       qos: optional(qos),
       retain: optional(boolean()),
-    }),
+    } satisfies FieldsOf<WillConfig>),
   ),
-}) satisfies Check<SessionConfig>;
+} satisfies FieldsOf<SessionConfig>) satisfies Check<SessionConfig>;
 
 const forwarder = object({
   name: required(name),
@@ -136,14 +157,14 @@ const forwarder = object({
         topicRegex: optional(string({ test: regexProblem })),
         payloadContains: optional(string()),
         payloadRegex: optional(string({ test: regexProblem })),
-      }),
+      } satisfies FieldsOf<MessageFilterConfig>),
       'needs at least one of topicRegex, payloadContains, payloadRegex',
     ),
   ),
   enabled: optional(boolean()),
   bufferSize: optional(integer(1)),
   dropPolicy: optional(oneOf(['backpressure', 'drop-oldest', 'drop-newest'])),
-}) satisfies Check<ForwarderConfig>;
+} satisfies FieldsOf<ForwarderConfig>) satisfies Check<ForwarderConfig>;
 
 const route = object({
   name: optional(name),
@@ -152,7 +173,7 @@ const route = object({
   qos: optional(qos),
   action: required(oneOf(['log'])),
   format: optional(oneOf(['text', 'json'])),
-});
+} satisfies FieldsOf<RouteConfig>);
 
 const METRIC_PREFIX = /^(?:[a-zA-Z_:][a-zA-Z0-9_:]*)?$/;
 
@@ -166,7 +187,7 @@ const root = object({
       host: optional(string({ nonEmpty: true })),
       path: optional(string({ test: (s) => (s.startsWith('/') ? undefined : "must start with '/'") })),
       prefix: optional(string({ test: (s) => (METRIC_PREFIX.test(s) ? undefined : 'must be a Prometheus metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)') })),
-    }),
+    } satisfies FieldsOf<MetricsConfig>),
   ),
   status: optional(object({ intervalMs: optional(integer(100)) })),
 });

@@ -1,140 +1,74 @@
 /**
- * The typed result of validating a `mqttx run` config file. Field names follow the manager's options
- * (`addSession({ name, brokers, clientId, ... })`, forwarder configs); durations are milliseconds unless the
- * name says otherwise (`keepAlive` is in seconds). Optional fields that were absent stay absent: the
- * manager applies its own defaults.
+ * The typed result of validating a `mqttx run` config file. The types are derived from the manager's own
+ * options (`addSession`, forwarder configs, route options), so an option added to the manager is a compile
+ * error here (in the schema's `FieldsOf` checks) until the config format takes it or names it as left out.
+ * Durations are milliseconds unless the name says otherwise (`keepAlive` is in seconds). Optional fields
+ * that were absent stay absent: the manager applies its own defaults.
  * @module
  */
+import type { ForwarderConfig as ManagerForwarderConfig } from '../../forward/config.js';
+import type { RouteOptions } from '../../routing/route.js';
+import type { QoS } from '../../session/message.js';
+import type {
+  ConnectProps,
+  FileStorageOptions,
+  MemoryStorageOptions,
+  PerformanceOptions,
+  RedisStorageOptions,
+  SessionOptions,
+  SessionTlsOptions,
+  SessionWillOptions,
+  StorageOptions,
+  TopicOptions,
+} from '../../session/options.js';
 
-/** QoS level. */
-export type QoS = 0 | 1 | 2;
+export type { QoS };
 
-/** TLS files and verification of a session. */
-export interface TlsConfig {
-  /** CA certificate(s) to trust (PEM file). */
-  caFile?: string;
-  /** Client certificate (PEM file), with `keyFile`. */
-  certFile?: string;
-  /** Client private key (PEM file), with `certFile`. */
-  keyFile?: string;
-  /** Do not verify the broker's certificate (logged as a warning). */
-  skipVerify?: boolean;
-}
+/** TLS files and verification of a session (the manager's {@link SessionTlsOptions}). */
+export type TlsConfig = SessionTlsOptions;
 
-/** Connection behaviour of a session. */
-export interface ConnectPropsConfig {
-  /** Keep alive, seconds (0 disables). */
-  keepAlive?: number;
-  /** Clean Session (3.1.1) / Clean Start (5.0). */
-  cleanSession?: boolean;
-  /** Reconnect after a lost connection. */
-  autoReconnect?: boolean;
-  /** Connect (and CONNACK) timeout, ms. */
-  connectTimeout?: number;
-  /** First reconnect delay bound, ms. */
-  initialReconnectInterval?: number;
-  /** Largest reconnect delay bound, ms. */
-  maxReconnectInterval?: number;
-  /** Growth of the reconnect delay per failed attempt (>= 1). */
-  backoffFactor?: number;
-  /** Keep the session (broker side and in the store) across connections. */
-  persistentSession?: boolean;
-  /** Subscribe again to the session's topics after a reconnect that lost the session. */
-  resumeSubs?: boolean;
-}
+/** Connection behaviour of a session (the manager's {@link ConnectProps}). */
+export type ConnectPropsConfig = ConnectProps;
 
-/** Performance knobs of a session (see the manager's options table). */
-export interface PerformanceConfig {
-  /** Socket writable high-water mark, bytes. */
-  writeBufferSize?: number;
-  /** Largest chunk read before yielding, bytes. */
-  readBufferSize?: number;
-  /** Bounded buffer of each route and listener, messages. */
-  messageChanSize?: number;
-  /** Maximum Packet Size, bytes. */
-  maxMessageSize?: number;
-  /** Offline queue bound, messages. */
-  maxPendingMessages?: number;
-  /** A write not drained within this many ms kills the link. */
-  writeTimeout?: number;
-  /** No inbound byte for this many ms kills the link. */
-  readTimeout?: number;
-}
+/** Performance knobs of a session (the manager's {@link PerformanceOptions}). */
+export type PerformanceConfig = PerformanceOptions;
 
-/** Session store in memory (the default). */
-export interface MemoryStorageConfig {
-  type: 'memory';
-}
+/** Session store in memory, the default (the manager's {@link MemoryStorageOptions}). */
+export type MemoryStorageConfig = MemoryStorageOptions;
 
-/** Session store in a directory. */
-export interface FileStorageConfig {
-  type: 'file';
-  /** Directory of the store (created when missing). */
-  dir: string;
-  /** Durability policy of the file store (default `'batch'`). */
-  fsync?: 'always' | 'batch' | 'none';
-}
+/** Session store in a directory (the manager's {@link FileStorageOptions}). */
+export type FileStorageConfig = FileStorageOptions;
 
-/** Session store in Redis. */
-export interface RedisStorageConfig {
-  type: 'redis';
-  /** `redis://` or `rediss://` URL. */
-  address: string;
-  /** Redis user name (ACL). */
-  username?: string;
-  /** Redis password. */
-  password?: string;
-  /** Database number. */
-  db?: number;
-  /** Prefix of every key. */
-  keyPrefix?: string;
-}
+/** Session store in Redis (the manager's {@link RedisStorageOptions}). */
+export type RedisStorageConfig = RedisStorageOptions;
 
-/** Where a session keeps its state. */
-export type StorageConfig = MemoryStorageConfig | FileStorageConfig | RedisStorageConfig;
+/** Where a session keeps its state (the manager's {@link StorageOptions}). */
+export type StorageConfig = StorageOptions;
 
-/** A subscription made by a session. */
-export interface TopicConfig {
-  /** Topic filter. */
-  topic: string;
-  /** Maximum QoS (default 0). */
-  qos: QoS;
-}
+/** A subscription made by a session: {@link TopicOptions} without a handler, QoS defaulted (0) by the schema. */
+export type TopicConfig = Required<Omit<TopicOptions, 'handler'>>;
 
-/** Will message of a session. */
-export interface WillConfig {
-  /** Topic name (no wildcards). */
-  topic: string;
+/** Will message of a session: {@link SessionWillOptions} with a text payload and no properties. */
+export interface WillConfig extends Omit<SessionWillOptions, 'payload' | 'properties'> {
   /** Payload text (default empty). */
   payload?: string;
-  /** QoS (default 0). */
-  qos?: QoS;
-  /** RETAIN flag (default false). */
-  retain?: boolean;
 }
 
-/** One session. */
-export interface SessionConfig {
-  /** Unique name. */
-  name: string;
-  /** Broker URLs, tried in order (failover). */
+/**
+ * Session options a config file does not set: `autoConnect` (`mqttx run` connects once every session,
+ * forwarder and route is in place) and `clientOptions` (client internals and functions).
+ */
+type SessionOptionsNotInConfig = 'autoConnect' | 'clientOptions';
+
+/** One session: {@link SessionOptions} as JSON can say them (normalised by the schema). */
+export interface SessionConfig
+  extends Omit<SessionOptions, SessionOptionsNotInConfig | 'brokers' | 'password' | 'protocolVersion' | 'topics' | 'will'> {
+  /** Broker URLs, tried in order (failover); a single URL in the file becomes a list of one. */
   brokers: string[];
-  /** Client identifier. */
-  clientId?: string;
-  /** User name. */
-  username?: string;
   /** Password (usually `${ENV_VAR}`). */
   password?: string;
-  /** 4 (MQTT 3.1.1) or 5 (MQTT 5.0); `'3.1.1'` and `'5.0'` are accepted too. */
+  /** 4 (MQTT 3.1.1) or 5 (MQTT 5.0); `'3.1.1'` and `'5.0'` in the file are normalised to these. */
   protocolVersion?: 4 | 5;
-  /** TLS settings. */
-  tls?: TlsConfig;
-  /** Connection behaviour. */
-  connectProps?: ConnectPropsConfig;
-  /** Performance knobs. */
-  performance?: PerformanceConfig;
-  /** Session store. */
-  storage?: StorageConfig;
   /** Subscriptions. */
   topics?: TopicConfig[];
   /** Will message. */
@@ -151,45 +85,27 @@ export interface MessageFilterConfig {
   payloadRegex?: string;
 }
 
-/** What a forwarder does when its buffer is full. */
-export type DropPolicy = 'backpressure' | 'drop-oldest' | 'drop-newest';
+/**
+ * Forwarder options a config file does not set (not in the config format): `transform` (a function),
+ * `retain`, `envelope` and `maxHops` (manager defaults apply).
+ */
+type ForwarderOptionsNotInConfig = 'transform' | 'retain' | 'envelope' | 'maxHops';
 
-/** One forwarder. */
-export interface ForwarderConfig {
-  /** Unique name. */
-  name: string;
-  /** Sessions messages come from. */
-  sourceSessions: string[];
-  /** Topic filters subscribed on the sources. */
-  sourceTopics: string[];
-  /** Session messages are published on. */
-  targetSession: string;
-  /** Source filter -> target topic template (`{1}`, `{2}`... stand for the filter's wildcard levels). */
-  topicMapping?: Record<string, string>;
-  /** QoS of the target publish (default: the message's). */
-  qos?: QoS;
-  /** Added as MQTT 5 user properties (3.1.1 targets: optional JSON envelope). */
-  metadata?: Record<string, string>;
-  /** Message filter. */
+/** One forwarder: the manager's forwarder config with a declarative filter in place of the predicate. */
+export interface ForwarderConfig extends Omit<ManagerForwarderConfig, ForwarderOptionsNotInConfig | 'filter'> {
+  /** Message filter (compiled to the manager's `filter` predicate). */
   filter?: MessageFilterConfig;
-  /** Started with the run (default true). */
-  enabled?: boolean;
-  /** Bound of the buffer, messages. */
-  bufferSize?: number;
-  /** Full-buffer policy. */
-  dropPolicy?: DropPolicy;
 }
 
+/** Route options a config file does not set: the buffer (manager defaults) and the function filters. */
+type RouteOptionsNotInConfig = 'bufferSize' | 'overflow' | 'filters' | 'transforms';
+
 /** A route: messages matching `filter` (on one session or all) go to `action`. */
-export interface RouteConfig {
-  /** Name (metrics label). */
-  name?: string;
+export interface RouteConfig extends Omit<RouteOptions, RouteOptionsNotInConfig> {
   /** Session to listen on (default: all sessions). */
   session?: string;
   /** Topic filter. */
   filter: string;
-  /** QoS of the route's subscription (default 0). */
-  qos?: QoS;
   /** What to do with each message. */
   action: 'log';
   /** Log line format (default `text`). */

@@ -276,6 +276,15 @@ export type ObjectOf<F extends Fields> = {
   -readonly [K in keyof F as F[K]['required'] extends true ? never : K]?: FieldType<F[K]>;
 };
 
+/**
+ * The fields of an {@link object} check whose result is `T`: exactly the keys of `T`, each required or
+ * optional as in `T`, each checking a value of its type. Written `object({...} satisfies FieldsOf<T>)`, it
+ * makes a key added to `T` and missing here (or the other way round) a compile error.
+ */
+export type FieldsOf<T> = {
+  [K in keyof T]-?: Field<Exclude<T[K], undefined>, {} extends Pick<T, K> ? false : true>;
+};
+
 /** Levenshtein distance, for "did you mean". */
 function distance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
