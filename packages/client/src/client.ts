@@ -92,7 +92,6 @@ function unsubResults(value: unknown, op: Op): UnsubscribeResult[] {
  */
 export class MqttClient extends EventEmitter<ClientEvents> {
   private readonly driver: Driver;
-  private readonly durable: boolean;
   private endPromise: Promise<void> | undefined = undefined;
 
   /**
@@ -118,7 +117,6 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     const driver = new Driver(this, options, options.scheduler ?? defaultScheduler, connector, storeSpec);
     driver.core = new ClientCore(coreOptions, driver);
     this.driver = driver;
-    this.durable = persistence !== 'none';
   }
 
   // ------------------------------------------------------------ state
@@ -258,7 +256,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
   publish(topic: string, payload: string | Buffer | Uint8Array, options: PublishOptions = {}): PublishPromise {
     const qos = options.qos ?? 0;
     const signal = options.signal;
-    const slot = new OpSlot(this.driver, signal, undefined, this.durable && qos !== 0);
+    const slot = new OpSlot(this.driver, signal, undefined, this.driver.persistence !== undefined && qos !== 0); // durable: a store is in use
     if (this.closedError(slot) || this.aborted(slot, signal, 'publish')) return publishPromise(slot);
     let bytes: Buffer;
     if (typeof payload === 'string' || payload instanceof Uint8Array) {

@@ -3,7 +3,7 @@
  * core inputs, and runs the connect / reconnect loop. See `state/README.md` for the contract it follows.
  * @module
  */
-import { encode, type AuthPacket, type ConnackPacket, type DisconnectPacket, type EncodeOptions, type Packet, type PublishPacket } from '@mqttx/codec';
+import { encode, type AuthPacket, type ConnackPacket, type DisconnectPacket, type EncodeOptions, type Packet, type Properties, type PublishPacket } from '@mqttx/codec';
 import { isTimeout } from '@mqttx/codec/errors';
 import type { EventEmitter } from 'node:events';
 import { Delivery, compactListeners, type DeliveryOwner } from './delivery.js';
@@ -11,7 +11,7 @@ import { ConnectionClosedError, MessageDroppedError } from './errors.js';
 import type { ClientEvents, ClientStats, ClientStatus } from './events.js';
 import { Link, type LinkOwner } from './link.js';
 import type { Message } from './messages.js';
-import type { ClientConnector, ClientOptions } from './options.js';
+import { driverOptionsOf, type ClientConnector, type ClientOptions, type DriverOptions } from './options.js';
 import type { ClientObserver, ObservedEvent } from './observer.js';
 import { Reconnector } from './reconnector.js';
 import { OpSlot, type SlotOwner } from './slots.js';
@@ -44,10 +44,10 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner,
   /** The protocol core (set right after construction). */
   core!: ClientCore;
   readonly emitter: ClientEmitter;
-  readonly scheduler: TimerScheduler;
   /** Session store handling; none with persistence `none` (nothing to load, write or close). */
   readonly persistence: Persistence | undefined;
-  readonly options: ClientOptions;
+  /** The options read after construction (the caller's options object is not kept). */
+  readonly options: DriverOptions;
   readonly connector: ClientConnector;
   readonly reconnector: Reconnector;
   readonly stats: ClientStats = {
@@ -61,8 +61,13 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner,
   /** The current link, if any. */
   link: Link | undefined = undefined;
   status: ClientStatus = 'new';
-  /** The last successful CONNACK (the rest of its {@link ConnectedInfo} is the core's: see {@link connectedInfo}). */
-  private connack: ConnackPacket | undefined = undefined;
+  /**
+   * Of the last successful CONNACK, its session present flag (undefined before the first) and properties:
+   * the rest of its {@link ConnectedInfo} is the core's (see {@link connectedInfo}). The packet object
+   * itself is not kept.
+   */
+  private sessionPresent: boolean | undefined = undefined;
+  private connackProperties: Properties | undefined = undefined;
   /** {@inheritDoc HeapTimer.heapIndex} */
   heapIndex = -1;
   /** {@inheritDoc HeapTimer.heapAt} */
@@ -93,13 +98,17 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner,
     storeSpec: StoreSpec | undefined,
   ) {
     this.emitter = emitter;
-    this.options = options;
-    this.scheduler = scheduler;
+    this.options = driverOptionsOf(options);
     this.timers = timerHeapFor(scheduler);
     this.connector = connector;
-    this.persistence = storeSpec === undefined ? undefined : new Persistence(this, storeSpec);
+    this.persistence = storeSpec === undefined ? undefined : new Persistence(this, storeSpec, options.clientId ?? '');
     compactListeners(emitter as unknown as EventEmitter);
-    this.reconnector = new Reconnector(this);
+    this.reconnector = new Reconnector(this, options.reconnect);
+  }
+
+  /** Clock and timers (kept by the timer heap this driver's timer belongs to). */
+  get scheduler(): TimerScheduler {
+    return this.timers.scheduler;
   }
 
   /**
@@ -110,8 +119,8 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner,
     return (this.madeDelivery ??= new Delivery(
       this.emitter as unknown as EventEmitter,
       this,
-      this.options.manualAck ?? false,
-      this.options.maxHeldMessages ?? 10_000,
+      this.options.manualAck,
+      this.options.maxHeldMessages,
     ));
   }
 
@@ -190,10 +199,12 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner,
   connectedInfo(): ConnectedInfo | undefined {
     const core = this.core;
     const conn = core.conn;
-    const connack = this.connack;
-    if (connack === undefined || conn === undefined || !core.connected) return undefined;
+    const sessionPresent = this.sessionPresent;
+    if (sessionPresent === undefined || conn === undefined || !core.connected) return undefined;
+    // The CONNACK as decoded: only a success (reason code / 3.1.1 return code 0) connects.
+    const connack: ConnackPacket = { type: 'connack', sessionPresent, reasonCode: 0, properties: this.connackProperties };
     return {
-      sessionPresent: connack.sessionPresent,
+      sessionPresent,
       clientId: core.clientId,
       keepalive: conn.keepaliveMs / 1000,
       limits: conn.limits,
@@ -377,7 +388,8 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner,
       link.connectedAt = Math.floor(this.scheduler.now());
     }
     this.status = 'connected';
-    this.connack = info.connack;
+    this.sessionPresent = info.connack.sessionPresent;
+    this.connackProperties = info.connack.properties;
     this.persistence?.connected(info);
     this.reconnector.connected(info);
     this.emit('connect', info);

@@ -16,6 +16,13 @@ export interface LinkOwner {
   linkClosed(link: Link, error: Error | undefined): void;
 }
 
+/** `Link.bits`: CONNACK Success arrived. */
+const CONNECTED = 1;
+/** `Link.bits`: the core asked to close it. */
+const CLOSING = 2;
+/** `Link.bits`: 'close' was handled. */
+const CLOSED = 4;
+
 /** A decoder shared by the links with the same settings (see `Link.decode`). */
 interface SharedDecoder {
   readonly decoder: Decoder;
@@ -44,6 +51,7 @@ function sharedDecoder(protocolVersion: 4 | 5, maximumPacketSize: number | undef
 
 /** The rarely used part of a {@link Link} (see its accessors). */
 class LinkExtras {
+  closeError: Error | undefined = undefined;
   ownDecoder: Decoder | undefined = undefined;
   decodeError: unknown = undefined;
   markDone: (() => void) | undefined = undefined;
@@ -65,18 +73,15 @@ export class Link implements ConnectionHandler {
    * with nothing buffered carries no state), so an idle link owns no decoder.
    */
   private readonly shared: SharedDecoder;
-  /** True once CONNACK Success arrived on it. */
-  connected: boolean;
+  /** Bit set of CONNECTED, CLOSING, CLOSED (one number in place of three booleans). */
+  private bits: number;
   /** When it connected (scheduler time, whole ms: kept unboxed). */
   connectedAt: number;
-  /** True once the core asked to close it. */
-  closing: boolean;
-  /** The error the core closed it with (a protocol violation, a server DISCONNECT, a timeout). */
-  closeError: Error | undefined;
-  /** True once 'close' was handled. */
-  closed: boolean;
   private readonly owner: LinkOwner;
-  /** An own decoder, a decoding error, the `done` promise, drain waiters: made by the first one needed. */
+  /**
+   * The close error, an own decoder, a decoding error, the `done` promise, drain waiters: made by the first
+   * one needed.
+   */
   private extras: LinkExtras | undefined;
 
   /**
@@ -88,11 +93,8 @@ export class Link implements ConnectionHandler {
   constructor(owner: LinkOwner, connection: Connection, protocolVersion: 4 | 5, maximumPacketSize: number | undefined) {
     this.connection = connection;
     this.shared = sharedDecoder(protocolVersion, maximumPacketSize);
-    this.connected = false;
+    this.bits = 0;
     this.connectedAt = 0;
-    this.closing = false;
-    this.closeError = undefined;
-    this.closed = false;
     this.owner = owner;
     this.extras = undefined;
     // 'error' is always followed by 'close' (which carries the error), and a connection emits 'error' only
@@ -104,7 +106,33 @@ export class Link implements ConnectionHandler {
     return (this.extras ??= new LinkExtras());
   }
 
+  /** True once CONNACK Success arrived on it. */
+  get connected(): boolean {
+    return (this.bits & CONNECTED) !== 0;
+  }
+  set connected(value: boolean) {
+    this.bits = value ? this.bits | CONNECTED : this.bits & ~CONNECTED;
+  }
+
+  /** True once the core asked to close it. */
+  get closing(): boolean {
+    return (this.bits & CLOSING) !== 0;
+  }
+
+  /** True once 'close' was handled. */
+  get closed(): boolean {
+    return (this.bits & CLOSED) !== 0;
+  }
+
   // The rarely used state below lives in `extras` (undefined until set).
+
+  /** The error the core closed it with (a protocol violation, a server DISCONNECT, a timeout). */
+  get closeError(): Error | undefined {
+    return this.extras?.closeError;
+  }
+  private set closeError(value: Error | undefined) {
+    if (value !== undefined || this.extras !== undefined) this.more().closeError = value;
+  }
 
   /** This link's own decoder, made the first time a read ended inside a packet, then kept. */
   private get ownDecoder(): Decoder | undefined {
@@ -164,7 +192,7 @@ export class Link implements ConnectionHandler {
   /** The connection closed: the driver learns it once, then whoever awaits {@link done}. */
   connectionClose(error: Error | undefined): void {
     if (this.closed) return;
-    this.closed = true;
+    this.bits |= CLOSED;
     this.failDrainWaiting(error);
     try {
       this.owner.linkClosed(this, error);
@@ -230,7 +258,7 @@ export class Link implements ConnectionHandler {
   /** Ends the connection: gracefully (flush, FIN) unless `hard`. */
   close(error: Error | undefined, hard: boolean): void {
     if (this.closing) return;
-    this.closing = true;
+    this.bits |= CLOSING;
     this.closeError = error;
     if (hard) this.connection.destroy(error);
     else void this.connection.end();

@@ -274,3 +274,56 @@ export function toCoreOptions(options: ClientOptions, persistence: CoreOptions['
     onSessionLost: options.onSessionLost,
   };
 }
+
+/**
+ * What the driver reads from the options after construction (the rest is resolved into the core options,
+ * the connector and the reconnect policy), so the caller's options object is not kept. @internal
+ */
+export interface DriverOptions {
+  /** As given: a string, or a function called before every connect. */
+  readonly username: ClientOptions['username'];
+  /** As given: a string or Buffer, or a function called before every connect. */
+  readonly password: ClientOptions['password'];
+  /** MQTT 5 enhanced authentication. */
+  readonly authenticator: Authenticator | undefined;
+  /** The application acknowledges messages itself. */
+  readonly manualAck: boolean;
+  /** Most messages held while nobody listens. */
+  readonly maxHeldMessages: number;
+  /** Follow server references. */
+  readonly followRedirects: boolean;
+}
+
+/** The driver options of every client that sets none of them (shared). */
+const DEFAULT_DRIVER_OPTIONS: DriverOptions = Object.freeze({
+  username: undefined,
+  password: undefined,
+  authenticator: undefined,
+  manualAck: false,
+  maxHeldMessages: 10_000,
+  followRedirects: false,
+});
+
+/**
+ * The {@link DriverOptions} of validated client options: one shared object when all are defaults, else one
+ * of the client's own (never cached here, so no credential outlives its client).
+ * @param options - validated client options
+ */
+export function driverOptionsOf(options: ClientOptions): DriverOptions {
+  const { username, password, authenticator } = options;
+  const manualAck = options.manualAck ?? false;
+  const maxHeldMessages = options.maxHeldMessages ?? 10_000;
+  const followRedirects = options.followRedirects ?? false;
+  const d = DEFAULT_DRIVER_OPTIONS;
+  if (
+    username === undefined &&
+    password === undefined &&
+    authenticator === undefined &&
+    manualAck === d.manualAck &&
+    maxHeldMessages === d.maxHeldMessages &&
+    followRedirects === d.followRedirects
+  ) {
+    return d;
+  }
+  return { username, password, authenticator, manualAck, maxHeldMessages, followRedirects };
+}

@@ -19,6 +19,8 @@ export class Persistence {
   store: SessionStore | undefined = undefined;
   private readonly d: Driver;
   private readonly spec: StoreSpec;
+  /** The configured client id (a spec builds the store for it; a server-assigned id does not change it). */
+  private readonly clientId: string;
   /** A store object the application passed stays open for it; one built from a spec is ours to close. */
   private readonly owned: boolean;
   /** Ops submitted before the session was loaded, in order. */
@@ -28,10 +30,12 @@ export class Persistence {
   /**
    * @param driver - the driver
    * @param spec - the `store` option
+   * @param clientId - the configured client id
    */
-  constructor(driver: Driver, spec: StoreSpec) {
+  constructor(driver: Driver, spec: StoreSpec, clientId: string) {
     this.d = driver;
     this.spec = spec;
+    this.clientId = clientId;
     this.owned = typeof spec === 'string' || (spec as { type?: unknown }).type !== undefined;
   }
 
@@ -67,7 +71,7 @@ export class Persistence {
   private async load(): Promise<void> {
     const core = this.d.core;
     try {
-      this.store ??= await createStore(this.spec, { clientId: core.opts.clientId });
+      this.store ??= await createStore(this.spec, { clientId: this.clientId });
       const s = this.store;
       const [outbound, inbound, subscriptions, meta] = await Promise.all([s.list('outbound'), s.list('inbound'), s.list('subscriptions'), s.list('meta')]);
       if (core.status !== 'destroyed') core.restore({ outbound, inbound, subscriptions, meta });

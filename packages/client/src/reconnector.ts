@@ -10,7 +10,7 @@ import { Backoff, serverReferenceOf, shouldRetry } from './backoff.js';
 import type { Driver } from './driver.js';
 import { AbortError, ClientClosedError, ConfigError } from './errors.js';
 import { Link } from './link.js';
-import { resolveReconnect, toBuffer, type ResolvedReconnect } from './options.js';
+import { resolveReconnect, toBuffer, type ClientOptions, type ResolvedReconnect } from './options.js';
 import { OpSlot } from './slots.js';
 import type { Credentials } from './state/core.js';
 import type { ConnectedInfo } from './state/effects.js';
@@ -56,10 +56,13 @@ export class Reconnector {
   /** True while the attempt waits for the store, credentials or the authenticator (nothing open yet). */
   private preparing = false;
 
-  /** @param driver - the driver */
-  constructor(driver: Driver) {
+  /**
+   * @param driver - the driver
+   * @param reconnect - the `reconnect` option
+   */
+  constructor(driver: Driver, reconnect: ClientOptions['reconnect']) {
     this.d = driver;
-    this.policy = resolveReconnect(driver.options.reconnect);
+    this.policy = resolveReconnect(reconnect);
   }
 
   /** Backoff state, made by the first failure: a client that never failed carries none. */
@@ -99,7 +102,7 @@ export class Reconnector {
     const d = this.d;
     this.madeBackoff?.connectionEnded(lastedMs); // no backoff yet: no attempt to forget
     if (d.status === 'closing' || d.status === 'closed') return;
-    if (!this.policy.enabled && !(d.options.followRedirects === true && serverReferenceOf(error) !== undefined)) {
+    if (!this.policy.enabled && !(d.options.followRedirects && serverReferenceOf(error) !== undefined)) {
       d.status = 'offline';
       return;
     }

@@ -20,7 +20,8 @@ export interface HeapTimer {
 
 /** Deadlines of many {@link HeapTimer}s on one timer of `scheduler`. @internal */
 export class TimerHeap {
-  private readonly scheduler: TimerScheduler;
+  /** Clock and timers of every driver in this heap. */
+  readonly scheduler: TimerScheduler;
   private readonly items: HeapTimer[] = [];
   /** The scheduler timer, while one is set. */
   private handle: unknown = undefined;

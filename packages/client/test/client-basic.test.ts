@@ -81,6 +81,30 @@ describe('connect() shortcut and options', () => {
     expect(c.status).toBe('closed');
   });
 
+  it('connect() while connected resolves with the same CONNACK info (rebuilt: the packet is not kept)', async () => {
+    const broker = await h.broker({ hooks: { connack: () => ({ properties: { receiveMaximum: 7, topicAliasMaximum: 3 } }) } });
+    const c = new MqttClient({ brokers: broker.url, clientId: 'again' });
+    const first = await h.track(c.connect());
+    const again = await h.track(c.connect());
+    expect(first.connack.properties).toMatchObject({ receiveMaximum: 7, topicAliasMaximum: 3 });
+    expect(again).toEqual(first);
+    expect(again.connack).toEqual({ type: 'connack', sessionPresent: false, reasonCode: 0, properties: first.connack.properties });
+    await c.end();
+  });
+
+  it("keeps no reference to the caller's options object; clients with default settings share what the driver reads", () => {
+    const options = { brokers: 'mqtt://127.0.0.1:1883', clientId: 'a' };
+    const a = new MqttClient(options);
+    const b = new MqttClient({ brokers: 'mqtt://127.0.0.1:1883', clientId: 'b' });
+    const c = new MqttClient({ brokers: 'mqtt://127.0.0.1:1883', clientId: 'c', username: 'u', manualAck: true });
+    const driverOf = (x: MqttClient) => (x as unknown as { driver: { options: object } }).driver;
+    expect(driverOf(a).options).not.toBe(options);
+    expect(driverOf(b).options).toBe(driverOf(a).options);
+    expect(driverOf(c).options).not.toBe(driverOf(a).options);
+    expect(driverOf(c).options).toMatchObject({ username: 'u', manualAck: true, maxHeldMessages: 10_000, followRedirects: false });
+    for (const x of [a, b, c]) x.destroy();
+  });
+
   it('rejects invalid options with ConfigError naming the field', () => {
     const bad = (o: object, option: string) => {
       try {

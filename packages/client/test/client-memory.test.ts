@@ -141,7 +141,9 @@ describe('interned limits and options', () => {
     const b = new ClientCore({ clientId: 'b', keepalive: 30 }, fx);
     const c = new ClientCore({ clientId: 'c', keepalive: 31 }, fx);
     expect(b.opts.shared).toBe(a.opts.shared);
-    expect([a.opts.clientId, b.opts.clientId]).toEqual(['a', 'b']);
+    expect(b.opts).toBe(a.opts); // the whole resolved settings: the client id is the session's
+    expect(Object.isFrozen(a.opts)).toBe(true);
+    expect([a.clientId, b.clientId]).toEqual(['a', 'b']);
     expect(c.opts.shared.keepalive).toBe(31);
     expect(a.opts.shared.keepalive).toBe(30);
   });
@@ -157,6 +159,10 @@ describe('interned limits and options', () => {
     // Made on first use only (private fields, read for this check).
     expect(a.session['madeIds']).toBeUndefined();
     expect(a.conn!['extras']).toBeUndefined();
+    // Nothing published or subscribed: no publish or subscription half yet (made by the first use).
+    expect(a['madeOutbound']).toBeUndefined();
+    expect(a['madeControl']).toBeUndefined();
+    expect([a.queuedCount, a.inflightCount, a.idle]).toEqual([0, 0, true]);
     expect(a.outbound['q0']).toBe(EMPTY_FIFO);
     expect(a.control['queue']).toBe(EMPTY_FIFO);
     for (const core of cores) core.destroyAll();

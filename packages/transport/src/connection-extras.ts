@@ -53,6 +53,15 @@ export class Extras {
     }
   }
 
+  /**
+   * The empty write that marks a flush point completed: its `flush()` resolves (on an error the
+   * connection is failing, and its close rejects every waiter).
+   * @param err - the write error, if any
+   */
+  flushPointWritten(err?: Error | null): void {
+    if (!err) this.flushWaiters?.shift()?.resolve();
+  }
+
   /** Resolves and forgets the `waitForDrain()` waiters (the stream drained). */
   drained(): void {
     const waiters = this.drainWaiters;

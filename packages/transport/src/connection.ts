@@ -5,64 +5,53 @@
  *
  * The transport is the MQTT "Network Connection": an ordered, lossless stream of bytes in each direction
  * [MQTT-4.2.0-1]. It knows nothing of packets.
+ *
+ * This file holds construction and the public API; what the connection does when its stream reports
+ * data, drain, finish, end, an error or its close, or its timer fires, is in `connection-stream.ts` (one
+ * unit, split for size).
  * @module
  */
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
-import { closedError, toTransportError } from './errors.js';
+import { closedError } from './errors.js';
 import { Deadlines } from './deadlines.js';
 import { type ConnectionOptions, validateConnectionOptions } from './options.js';
-import type { ConnectionEvents, ConnectionInfo } from './connection-types.js';
+import type { ConnectionEvents, ConnectionHandler, ConnectionInfo } from './connection-types.js';
 import { type Target, maskCredentials } from './target.js';
-import { type ConnectionConfig, type TlsDetails, configOf, deadlineError, tlsDetailsOf } from './connection-config.js';
+import { type ConnectionConfig, type TlsDetails, configOf, tlsDetailsOf } from './connection-config.js';
 import { Extras } from './connection-extras.js';
 import {
+  CLOSED,
+  CORKED,
+  DESTROYING,
+  DRAIN_LISTENING,
+  END_MERGED,
+  ENDING,
+  FINISH_LISTENING,
+  FLOWING,
   ListenerTable,
+  OPEN,
   OWNER,
   type OwnedStream,
+  PAUSED,
+  PEER_ENDED,
   closeStream,
+  emitData,
+  listenEnd,
   noop,
   onNewListener,
   onStreamClose,
-  onStreamData,
   onStreamDrain,
-  onStreamEnd,
   onStreamError,
   onStreamFinish,
+  startReading,
+  timerFired,
   uncork,
 } from './connection-stream.js';
 
-const OPEN = 0;
-const ENDING = 1;
-const DESTROYING = 2;
-const CLOSED = 3;
+export type { ConnectionHandler } from './connection-types.js';
+
 const EMPTY = Buffer.alloc(0);
-
-/** Bits of `Connection.flags`. */
-const CORKED = 1;
-const PAUSED = 2;
-/** Reading started (a `'data'` listener or a handler exists). */
-const FLOWING = 4;
-const PEER_ENDED = 8;
-/** Listening to the stream's `'drain'` (from the first `write()` that returned false). */
-const DRAIN_LISTENING = 16;
-/** Listening to the stream's `'finish'` (from the first flush waiting while ending). */
-const FINISH_LISTENING = 32;
-
-/**
- * Receives a connection's inbound bytes, `'drain'` and `'close'` directly: one object with three methods in
- * place of three event listeners (a wrapper that keeps thousands of connections open saves a closure per
- * event and the listener table). The handler is called before the listeners of the same event. Setting one
- * starts reading, like a first `'data'` listener.
- */
-export interface ConnectionHandler {
-  /** Inbound bytes (same as the `'data'` event). */
-  connectionData(chunk: Buffer): void;
-  /** The write queue drained (same as the `'drain'` event). */
-  connectionDrain(): void;
-  /** The connection closed (same as the `'close'` event). */
-  connectionClose(error: Error | undefined): void;
-}
 
 /**
  * An established byte stream. Create one with `connect()`, a connector, or `fromDuplex()`.
@@ -96,7 +85,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /** The deadline timer, once a deadline exists (a read or write timeout, or `end()`). */
   private deadlines: Deadlines | undefined;
   private state: number;
-  /** Bit set of CORKED, PAUSED, FLOWING, PEER_ENDED, DRAIN_LISTENING, FINISH_LISTENING. */
+  /** Bit set of CORKED, PAUSED, FLOWING, PEER_ENDED, DRAIN_LISTENING, FINISH_LISTENING, END_MERGED. */
   private flags: number;
   private closeError: Error | undefined;
   private readCount: number;
@@ -135,7 +124,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     (stream as OwnedStream)[OWNER] = this;
     stream.on('error', onStreamError);
     stream.on('close', onStreamClose);
-    stream.on('end', onStreamEnd);
+    if (listenEnd(stream)) this.flags |= END_MERGED;
     // Reading starts with the first 'data' listener (or handler), so no inbound byte is lost before then.
     (this as EventEmitter).on('newListener', onNewListener);
     if (stream.destroyed) {
@@ -239,7 +228,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    */
   setHandler(handler: ConnectionHandler): void {
     this.handler = handler;
-    if ((this.flags & FLOWING) === 0) this.startReading();
+    if ((this.flags & FLOWING) === 0) startReading(this);
   }
 
   /**
@@ -295,7 +284,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       // An empty write completes after every write queued before it: its callback marks the flush point.
       // While ending, no write is possible: 'finish' resolves every waiter instead.
       if (state === OPEN) {
-        stream.write(EMPTY, (x.flushWritten ??= (err) => this.onFlushWritten(err)));
+        stream.write(EMPTY, (x.flushWritten ??= (err) => x.flushPointWritten(err)));
       } else if ((this.flags & FINISH_LISTENING) === 0) {
         this.flags |= FINISH_LISTENING;
         stream.on('finish', onStreamFinish);
@@ -329,7 +318,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const pending = x?.pendingChunk;
     if (pending !== undefined) {
       x!.pendingChunk = undefined;
-      this.emitData(pending);
+      emitData(this, pending);
       if ((this.flags & PAUSED) !== 0) return;
     }
     if ((this.flags & FLOWING) !== 0) this.stream.resume();
@@ -349,7 +338,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       // Read to EOF so the peer's FIN is seen and the connection can close (late data still reaches listeners).
       this.flags &= ~PAUSED;
       if (this.extras !== undefined) this.extras.pendingChunk = undefined;
-      if ((this.flags & FLOWING) === 0) this.startReading();
+      if ((this.flags & FLOWING) === 0) startReading(this);
       else this.stream.resume();
     }
     return this.closed.then(noop);
@@ -378,7 +367,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     let d = this.deadlines;
     if (d === undefined) {
       const c = this.config;
-      d = new Deadlines(c.scheduler, c.readTimeout, c.writeTimeout, c.endTimeout, () => this.onTimer());
+      d = new Deadlines(c.scheduler, c.readTimeout, c.writeTimeout, c.endTimeout, () => timerFired(this));
       this.deadlines = d;
     }
     return d;
@@ -393,128 +382,6 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if ((this.flags & DRAIN_LISTENING) !== 0) return;
     this.flags |= DRAIN_LISTENING;
     this.stream.on('drain', onStreamDrain);
-  }
-
-  /** Uncorks the writes of this tick. */
-  private uncork(): void {
-    if ((this.flags & CORKED) === 0) return;
-    this.flags &= ~CORKED;
-    if (!this.stream.destroyed) this.stream.uncork();
-  }
-
-  /** A listener is being added (`'newListener'`): the first `'data'` listener starts reading. */
-  private listenerAdded(event: string | symbol): void {
-    if (event === 'data' && (this.flags & FLOWING) === 0) this.startReading();
-  }
-
-  private startReading(): void {
-    this.flags |= FLOWING;
-    const self = this as unknown as EventEmitter & { _events: object; _eventsCount: number };
-    self.off('newListener', onNewListener);
-    if (self._eventsCount === 0) self._events = new ListenerTable(); // Node's empty table is a dictionary
-    this.stream.on('data', onStreamData);
-    if ((this.flags & PAUSED) !== 0) this.stream.pause();
-  }
-
-  /** Bytes from the stream. */
-  private streamData(chunk: Buffer): void {
-    this.readCount += chunk.length;
-    const d = this.deadlines;
-    if (d !== undefined && d.readTimeout > 0) d.lastReadAt = d.now();
-    this.emitData(chunk);
-  }
-
-  private emitData(chunk: Buffer): void {
-    const max = this.config.maxReadChunk;
-    if (max === 0 || chunk.length <= max) {
-      this.deliver(chunk);
-      return;
-    }
-    let offset = 0;
-    while (offset < chunk.length) {
-      const end = Math.min(offset + max, chunk.length);
-      this.deliver(chunk.subarray(offset, end));
-      offset = end;
-      if (this.state >= DESTROYING) return; // a listener destroyed the connection
-      if ((this.flags & PAUSED) !== 0 && offset < chunk.length) {
-        this.more().pendingChunk = chunk.subarray(offset); // delivered first on resume()
-        return;
-      }
-    }
-  }
-
-  private deliver(chunk: Buffer): void {
-    const handler = this.handler;
-    if (handler !== undefined) handler.connectionData(chunk);
-    this.emit('data', chunk);
-  }
-
-  private onFlushWritten(err?: Error | null): void {
-    if (err) return; // the connection is failing: the close handler rejects every waiter
-    this.extras?.flushWaiters?.shift()?.resolve();
-  }
-
-  /** The stream drained. */
-  private streamDrain(): void {
-    this.extras?.drained();
-    this.handler?.connectionDrain();
-    this.emit('drain');
-  }
-
-  /** The stream finished (everything flushed after `end()`). */
-  private streamFinish(): void {
-    this.extras?.finished();
-  }
-
-  /** The peer ended its side. */
-  private streamEnd(): void {
-    if (this.state === OPEN) {
-      this.flags |= PEER_ENDED;
-      this.state = ENDING; // nothing more can be sent
-      this.startEndDeadline();
-    }
-    // No half-open connections: once the peer has ended, end our side too (net.Socket does this itself).
-    const stream = this.stream;
-    if (!stream.writableEnded && !stream.destroyed) {
-      this.flags &= ~CORKED;
-      stream.end();
-    }
-  }
-
-  /** The stream failed (its 'close' follows). */
-  private streamError(err: Error): void {
-    if (this.closeError === undefined && this.state !== CLOSED) {
-      this.closeError = toTransportError(err, this.target, 'established');
-    }
-  }
-
-  /** The stream closed. */
-  private streamClose(): void {
-    if (this.state === CLOSED) return;
-    this.state = CLOSED;
-    this.deadlines?.clear();
-    const error = this.closeError;
-    const stream = this.stream;
-    stream.off('data', onStreamData);
-    stream.off('end', onStreamEnd);
-    if ((this.flags & FINISH_LISTENING) !== 0) stream.off('finish', onStreamFinish);
-    if ((this.flags & DRAIN_LISTENING) !== 0) stream.off('drain', onStreamDrain);
-    (this as EventEmitter).off('newListener', onNewListener);
-    const x = this.extras;
-    if (x !== undefined && x.hasWaiters()) x.rejectWaiters(closedError(this.target, error));
-    if (error !== undefined && this.listenerCount('error') > 0) this.emit('error', error);
-    this.handler?.connectionClose(error);
-    this.emit('close', error);
-    this.extras?.settleClosed(error); // a listener may have asked for `closed` meanwhile (then already resolved)
-  }
-
-  private onTimer(): void {
-    if (this.state >= DESTROYING) return;
-    const queued = this.stream.writableLength;
-    const expired = this.deadlines!.check((this.flags & PAUSED) !== 0, queued, this.writeCount - queued);
-    if (expired === undefined) this.schedule();
-    else if (expired === 'end' && this.stream.writableFinished) this.destroy(); // only waited for the peer's FIN: no error
-    else this.destroy(deadlineError(expired, this.config, this.target, queued));
   }
 
   /** Arms the one timer for the earliest deadline (lazily: not if already armed at or before it). */

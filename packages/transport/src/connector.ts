@@ -43,92 +43,91 @@ function targetOf(entry: Entry): Target {
   return entry instanceof Target ? entry : entry.target;
 }
 
-/** Where a connector keeps its state (one property: its methods and getters live on a shared prototype). */
-const STATE = Symbol('mqttx.connector');
+/*
+ * Where a connector keeps its state: symbol-keyed properties of the function itself. A function has no
+ * in-object fields, so a separate state object would cost its own header and a pointer to it; its methods
+ * and getters live on a shared prototype.
+ */
+/** The targets in order: one entry alone (no list), or the list. */
+const ENTRIES = Symbol('mqttx.connector.entries');
+/** The connector's connect options. */
+const OPTIONS = Symbol('mqttx.connector.options');
+/** Index of the target the next call starts with. */
+const NEXT = Symbol('mqttx.connector.next');
+/** A server reference to try first, once. */
+const REDIRECTED = Symbol('mqttx.connector.redirected');
+/** Target of the last successful call. */
+const LAST = Symbol('mqttx.connector.last');
+/** The redacted targets, made on first read of `targets`. */
+const SHOWN = Symbol('mqttx.connector.shown');
 
-/** A connector function as built here. */
-type ConnectorFunction = Connector & { [STATE]: ConnectorState };
+/** A connector function as built here: its targets, the round-robin position, a pending redirect, the last success. */
+interface ConnectorFunction extends Connector {
+  [ENTRIES]: Entry | readonly Entry[];
+  [OPTIONS]: ConnectorOptions;
+  [NEXT]: number;
+  [REDIRECTED]: Entry | undefined;
+  [LAST]: Entry | undefined;
+  [SHOWN]: readonly string[] | undefined;
+}
 
-/** The state of one connector: its targets, the round-robin position, a pending redirect, the last success. */
-class ConnectorState {
-  /** The targets in order: one entry alone (no list), or the list. */
-  readonly entries: Entry | readonly Entry[];
-  readonly options: ConnectorOptions;
-  /** Index of the target the next call starts with. */
-  next: number;
-  redirected: Entry | undefined;
-  /** Target of the last successful call. */
-  last: Entry | undefined;
-  /** The redacted targets, made on first read of `targets`. */
-  shown: readonly string[] | undefined;
+/** The targets of `c` in order, as a list. */
+function list(c: ConnectorFunction): readonly Entry[] {
+  const entries = c[ENTRIES];
+  return Array.isArray(entries) ? (entries as readonly Entry[]) : [entries as Entry];
+}
 
-  constructor(entries: readonly Entry[], options: ConnectorOptions) {
-    this.entries = entries.length === 1 ? entries[0]! : entries;
-    this.options = options;
-    this.next = 0;
-    this.redirected = undefined;
-    this.last = undefined;
-    this.shown = undefined;
+/** One call of connector `c` (see {@link Connector}). */
+async function open(c: ConnectorFunction, callSignal: AbortSignal | undefined): Promise<Connection> {
+  const entries = list(c);
+  const signal = callSignal ?? c[OPTIONS].signal;
+  const order: Entry[] = [];
+  const redirected = c[REDIRECTED];
+  if (redirected !== undefined) {
+    order.push(redirected);
+    c[REDIRECTED] = undefined;
   }
+  const start = c[NEXT];
+  c[NEXT] = (start + 1) % entries.length;
+  for (let i = 0; i < entries.length; i++) order.push(entries[(start + i) % entries.length]!);
 
-  /** The targets in order, as a list. */
-  list(): readonly Entry[] {
-    const entries = this.entries;
-    return Array.isArray(entries) ? (entries as readonly Entry[]) : [entries as Entry];
-  }
-
-  async open(callSignal: AbortSignal | undefined): Promise<Connection> {
-    const entries = this.list();
-    const signal = callSignal ?? this.options.signal;
-    const order: Entry[] = [];
-    if (this.redirected !== undefined) {
-      order.push(this.redirected);
-      this.redirected = undefined;
+  const errors: Error[] = [];
+  for (const entry of order) {
+    const target = targetOf(entry);
+    if (signal?.aborted) throw abortError(signal.reason, String(target));
+    try {
+      const options = entry instanceof Target ? c[OPTIONS] : entry.options;
+      const connection = await openConnection(target, { ...options, signal });
+      c[LAST] = entry;
+      return connection;
+    } catch (err) {
+      if (err instanceof MqttxError && err.code === 'ERR_ABORTED') throw err;
+      errors.push(err instanceof Error ? err : new Error(String(err)));
     }
-    const start = this.next;
-    this.next = (start + 1) % entries.length;
-    for (let i = 0; i < entries.length; i++) order.push(entries[(start + i) % entries.length]!);
-
-    const errors: Error[] = [];
-    for (const entry of order) {
-      const target = targetOf(entry);
-      if (signal?.aborted) throw abortError(signal.reason, String(target));
-      try {
-        const options = entry instanceof Target ? this.options : entry.options;
-        const connection = await openConnection(target, { ...options, signal });
-        this.last = entry;
-        return connection;
-      } catch (err) {
-        if (err instanceof MqttxError && err.code === 'ERR_ABORTED') throw err;
-        errors.push(err instanceof Error ? err : new Error(String(err)));
-      }
-    }
-    throw new AllTargetsFailedError(errors, order.map((e) => String(targetOf(e))));
   }
+  throw new AllTargetsFailedError(errors, order.map((e) => String(targetOf(e))));
 }
 
 /**
  * The prototype of every connector function (it inherits `Function.prototype`): `redirect`, `current` and
- * `targets` read the connector's state, so a connector is one small function object with one property, not
- * a function with closures and accessors of its own (thousands of clients keep one each).
+ * `targets` read the connector's state, so a connector is one small function object with its state, not a
+ * function with closures and accessors of its own (thousands of clients keep one each).
  */
 const CONNECTOR_PROTOTYPE: object = Object.create(Function.prototype, {
   redirect: {
     value: function redirect(this: ConnectorFunction, target: string | TargetSpec | ParsedTarget): void {
-      const state = this[STATE];
-      state.redirected = toEntry(target, state.options);
+      this[REDIRECTED] = toEntry(target, this[OPTIONS]);
     },
   },
   current: {
     get(this: ConnectorFunction): string | undefined {
-      const last = this[STATE].last;
+      const last = this[LAST];
       return last === undefined ? undefined : String(targetOf(last));
     },
   },
   targets: {
     get(this: ConnectorFunction): readonly string[] {
-      const state = this[STATE];
-      return (state.shown ??= Object.freeze(state.list().map((e) => String(targetOf(e)))));
+      return (this[SHOWN] ??= Object.freeze(list(this).map((e) => String(targetOf(e)))));
     },
   },
 });
@@ -147,25 +146,57 @@ export function createConnector(
     throw new TransportError('ERR_INVALID_TARGET', 'a connector needs at least one target', { kind: 'configuration' });
   }
   validateConnectOptions(options);
-  const state = new ConnectorState(
+  return connectorFunction(
     list.map((t) => toEntry(t, options)),
     options,
   );
-  return connectorFunction(state);
 }
 
-/** The callable of `state`: a function with no closure context (it finds its state on itself). */
-function connectorFunction(state: ConnectorState): Connector {
+/** The callable of a connector: a function with no closure context (it finds its state on itself). */
+function connectorFunction(entries: readonly Entry[], options: ConnectorOptions): Connector {
   const connector = function connector(signal?: AbortSignal): Promise<Connection> {
-    return (connector as ConnectorFunction)[STATE].open(signal);
+    return open(connector as ConnectorFunction, signal);
   } as ConnectorFunction;
   Object.setPrototypeOf(connector, CONNECTOR_PROTOTYPE);
-  connector[STATE] = state;
+  // Every connector adds the same properties in the same order: one shared shape.
+  connector[ENTRIES] = entries.length === 1 ? entries[0]! : entries;
+  connector[OPTIONS] = options;
+  connector[NEXT] = 0;
+  connector[REDIRECTED] = undefined;
+  connector[LAST] = undefined;
+  connector[SHOWN] = undefined;
   return connector;
 }
 
+/** Most targets {@link shareTarget} remembers (then it starts over): a process talks to a few brokers. */
+const SHARED_TARGETS_MAX = 64;
+/** Credential-free targets by `protocol host port`, shared by every connector that names them. */
+const sharedTargets = new Map<string, Target>();
+
+/**
+ * An equal target made before, if any: thousands of clients of one broker then keep one `Target` (and one
+ * host string) between them. A `Target` is immutable. One with credentials is never kept here (no secret
+ * outlives its connectors), but shares the host string.
+ */
+function shareTarget(target: Target): Target {
+  const key = `${target.protocol} ${target.host} ${target.port}`;
+  const known = sharedTargets.get(key);
+  const plain = target.username === undefined && target.password === undefined;
+  if (known !== undefined) {
+    if (plain) return known;
+    return known.host === target.host ? new Target(target.protocol, known.host, target.port, target.username, target.password) : target;
+  }
+  if (plain) {
+    if (sharedTargets.size >= SHARED_TARGETS_MAX) sharedTargets.clear();
+    sharedTargets.set(key, target);
+  }
+  return target;
+}
+
 function toEntry(input: string | TargetSpec | ParsedTarget, options: ConnectOptions): Entry {
-  const { target, options: own } = resolveTarget(input);
+  const resolved = resolveTarget(input);
+  const target = input instanceof Target ? resolved.target : shareTarget(resolved.target); // a caller's own is kept
+  const own = resolved.options;
   if (own !== undefined) validateConnectOptions(own);
   return own === undefined ? target : { target, options: { ...options, ...own } };
 }

@@ -126,6 +126,18 @@ describe('createConnector', () => {
     expect(c.endpoint?.password).toBe(secret);
   });
 
+  it('connectors naming the same credential-free target share one Target; one with credentials keeps its own', async () => {
+    const port = pool[0]!.port;
+    const a = track(await createConnector(`mqtt://127.0.0.1:${port}`)());
+    const b = track(await createConnector({ host: '127.0.0.1', port })());
+    const withCreds = track(await createConnector(`mqtt://u:p@127.0.0.1:${port}`)());
+    expect(a.endpoint).toBeDefined();
+    expect(b.endpoint).toBe(a.endpoint);
+    expect(withCreds.endpoint).not.toBe(a.endpoint);
+    expect([withCreds.endpoint?.host, withCreds.endpoint?.username, withCreds.endpoint?.password]).toEqual(['127.0.0.1', 'u', 'p']);
+    expect(String(withCreds.endpoint)).toBe(`mqtt://***@127.0.0.1:${port}`);
+  });
+
   it('redirect(): the server reference is tried first at the next call, once', async () => {
     const connector = createConnector(pool.slice(0, 2).map((s) => `127.0.0.1:${s.port}`));
     connector.redirect(`127.0.0.1:${pool[2]!.port}`);

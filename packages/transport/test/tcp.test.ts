@@ -172,6 +172,21 @@ describe('closing', () => {
     expect(conn.endedByPeer).toBe(true);
   });
 
+  it("a socket keeps one 'end' listener standing for Node's own and ours; Node's runs and is put back on close", async () => {
+    const s = await server((sock) => sock.end());
+    const conn = await open(`127.0.0.1:${s.port}`);
+    const socket = (conn as unknown as { stream: Socket }).stream;
+    const nodeOwn = new Socket().listeners('end');
+    expect(nodeOwn).toHaveLength(1);
+    expect(socket.listenerCount('end')).toBe(1); // one function, not an array of two
+    expect(socket.listeners('end')).not.toEqual(nodeOwn);
+    conn.on('data', () => {});
+    expect(await conn.closed).toBeUndefined();
+    expect(conn.endedByPeer).toBe(true); // ours ran
+    expect(Object.hasOwn(socket, 'write')).toBe(true); // Node's ran: no write after the peer's FIN
+    expect(socket.listeners('end')).toEqual(nodeOwn);
+  });
+
   it('a peer reset gives ERR_CONNECTION_RESET (temporary), also as an error event when listened to', async () => {
     const s = await server((sock) => sock.once('data', () => sock.resetAndDestroy()));
     const conn = await open(`127.0.0.1:${s.port}`);

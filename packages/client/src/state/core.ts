@@ -83,10 +83,10 @@ export class ClientCore {
   readonly v5: boolean;
   /** Bumped whenever work is queued; the pump loop runs until it is stable. @internal */
   gen = 0;
-  /** @internal */
-  readonly outbound: Outbound;
-  /** @internal */
-  readonly control: Control;
+  /** See {@link outbound}. */
+  private madeOutbound: Outbound | undefined;
+  /** See {@link control}. */
+  private madeControl: Control | undefined;
   private depth = 0;
   private epochs = 0;
   private destroyed = false;
@@ -102,10 +102,36 @@ export class ClientCore {
     this.opts = resolveOptions(options);
     this.effects = effects;
     this.v5 = this.opts.protocolVersion === 5;
-    this.session = new SessionState(this.opts.clientId);
+    this.session = new SessionState(options?.clientId ?? ''); // validated by resolveOptions
     this.conn = undefined;
-    this.outbound = new Outbound(this);
-    this.control = new Control(this);
+    this.madeOutbound = undefined;
+    this.madeControl = undefined;
+  }
+
+  /**
+   * The publish half, made by the first publish (or ack, or a session to resume): a client that never
+   * publishes carries none. @internal
+   */
+  get outbound(): Outbound {
+    return (this.madeOutbound ??= new Outbound(this));
+  }
+
+  /** True when the publish half has work or state: made, or session entries restored from a store. @internal */
+  get outboundInUse(): boolean {
+    return this.madeOutbound !== undefined || this.session.outbound.size > 0;
+  }
+
+  /**
+   * The subscription half, made by the first subscribe, unsubscribe, SUBACK / UNSUBACK or resubscription:
+   * a client that never subscribes carries none. @internal
+   */
+  get control(): Control {
+    return (this.madeControl ??= new Control(this));
+  }
+
+  /** Resubscribe SUBSCRIBEs not yet acknowledged on this connection. @internal */
+  get resubscribing(): number {
+    return this.madeControl === undefined ? 0 : this.madeControl.resubscribing;
   }
 
   // ---------------------------------------------------------------- state
@@ -140,12 +166,12 @@ export class ClientCore {
 
   /** Publishes waiting in the QoS 0 and QoS 1/2 queues (never sent yet). */
   get queuedCount(): number {
-    return this.outbound.queued;
+    return this.madeOutbound === undefined ? 0 : this.madeOutbound.queued;
   }
 
   /** True when no publish, subscribe or unsubscribe is waiting or unacknowledged (a graceful end may go). */
   get idle(): boolean {
-    return this.session.outbound.size === 0 && this.outbound.queued === 0 && this.control.idle;
+    return this.session.outbound.size === 0 && this.queuedCount === 0 && (this.madeControl === undefined || this.madeControl.idle);
   }
 
   /** When the driver must call {@link tick} next (ms on its clock), or Infinity for no timer. */
@@ -293,7 +319,7 @@ export class ClientCore {
     this.conn = undefined;
     if (conn.connectOp !== undefined && !conn.connectOp.done) this.settle(conn.connectOp, new ConnectionClosedError(error), undefined);
     if (conn.reauthOp !== undefined && !conn.reauthOp.done) this.settle(conn.reauthOp, new ConnectionClosedError(error), undefined);
-    this.control.onClosed(error);
+    this.madeControl?.onClosed(error);
     this.leave();
   }
 
@@ -453,7 +479,7 @@ export class ClientCore {
     this.conn = undefined;
     if (conn !== undefined) this.settleConnectionOps(conn, err);
     this.outbound.destroy(err);
-    this.control.destroy(err);
+    this.madeControl?.destroy(err);
     this.depth--;
   }
 
@@ -476,8 +502,8 @@ export class ClientCore {
       gen = this.gen;
       const conn = this.conn;
       if (conn === undefined || conn.phase !== Phase.Connected || this.destroyed) break;
-      this.control.pump();
-      this.outbound.pump();
+      this.madeControl?.pump();
+      this.madeOutbound?.pump();
     } while (gen !== this.gen);
     this.depth = 0;
   }

@@ -70,14 +70,14 @@ export class Handshake {
     if (connack.sessionPresent) {
       // [MQTT-4.4.0-1] resume: resend unacknowledged PUBLISH (DUP) and PUBREL in their original order.
       INBOUND.resume(core);
-      core.outbound.resume(conn);
+      if (core.outboundInUse) core.outbound.resume(conn); // else nothing to resend
     } else {
       // [MQTT-3.2.2-5] the server has no session: drop ours and resubscribe.
       INBOUND.discardSession(core);
-      core.outbound.renew();
-      core.control.resubscribeAll();
+      if (core.outboundInUse) core.outbound.renew(); // else nothing to renew
+      if (core.session.subscriptions.size > 0) core.control.resubscribeAll(); // none: no Control needed
     }
-    if (core.control.resubscribing === 0) core.effects.ready();
+    if (core.resubscribing === 0) core.effects.ready();
     const early = conn.early;
     if (early !== undefined) {
       conn.early = undefined;

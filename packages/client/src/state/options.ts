@@ -108,10 +108,12 @@ export interface SharedOptions {
   readonly topicAliasMaximum: number;
 }
 
-/** {@link CoreOptions} with every field resolved: the session's own fields, and the {@link SharedOptions}. */
+/**
+ * {@link CoreOptions} with every field resolved but the client id (the session's: see `SessionState`), and
+ * the {@link SharedOptions}. Cores configured alike share one frozen object (see {@link resolveOptions}).
+ */
 export interface ResolvedOptions {
   protocolVersion: 4 | 5;
-  clientId: string;
   username: string | undefined;
   password: Buffer | undefined;
   will: Will | undefined;
@@ -178,8 +180,35 @@ function limits(value: QueueLimits | undefined, option: string, dflt: ResolvedQu
   };
 }
 
+/** The resolved options made last: the next equal settings get the same object. */
+let lastResolved: ResolvedOptions | undefined;
+
 /**
- * Validates `options` and fills in defaults.
+ * `resolved`, or an equal object made before (frozen either way; fields compared by identity). Settings
+ * with credentials, a will or authentication data are never kept here (no secret outlives its client).
+ */
+function internResolved(resolved: ResolvedOptions): ResolvedOptions {
+  if (resolved.username !== undefined || resolved.password !== undefined || resolved.will !== undefined || resolved.properties?.authenticationData !== undefined) {
+    return resolved;
+  }
+  const last = lastResolved;
+  if (
+    last !== undefined &&
+    last.protocolVersion === resolved.protocolVersion &&
+    last.properties === resolved.properties &&
+    last.persistence === resolved.persistence &&
+    last.authenticationMethod === resolved.authenticationMethod &&
+    last.shared === resolved.shared
+  ) {
+    return last;
+  }
+  lastResolved = Object.freeze(resolved);
+  return lastResolved;
+}
+
+/**
+ * Validates `options` (the client id too) and fills in defaults. Equal settings give one shared, frozen
+ * object (thousands of clients of a process are usually configured alike).
  * @throws ConfigError (`ERR_CONFIG`) naming the offending option
  */
 export function resolveOptions(options: CoreOptions = {}): ResolvedOptions {
@@ -222,9 +251,8 @@ export function resolveOptions(options: CoreOptions = {}): ResolvedOptions {
   const onSessionLost = options.onSessionLost ?? 'resend';
   if (onSessionLost !== 'resend' && onSessionLost !== 'fail') fail('onSessionLost must be resend or fail', 'onSessionLost');
   const authenticationMethod = properties?.authenticationMethod;
-  return {
+  return internResolved({
     protocolVersion,
-    clientId,
     username: options.username,
     password: options.password,
     will,
@@ -247,5 +275,5 @@ export function resolveOptions(options: CoreOptions = {}): ResolvedOptions {
       receiveMaximum,
       topicAliasMaximum,
     }),
-  };
+  });
 }
