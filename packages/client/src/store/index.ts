@@ -19,5 +19,6 @@ export {
 export { StoreForeignError, StoreLockedError } from './file/errors.js';
 export type { StoreFile, StoreFs } from './file/fs-layer.js';
 export type { RecoveryReport } from './file/replay.js';
+export type { FrameProblem } from './file/frame.js';
 export { createStore, type FileStoreSpec, type RedisStoreSpec, type StoreContext, type StoreSpec } from './create.js';
 export type { RedisClientLike, RedisStoreOptions } from '../redis/options.js';
