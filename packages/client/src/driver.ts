@@ -1,12 +1,16 @@
 /**
  * The driver: turns the pure core's effects into I/O (one link, one timer, the store) and link events into
- * core inputs, and runs the connect / reconnect loop. See `state/README.md` for the contract it follows.
+ * core inputs, and runs the connect / reconnect loop. This file holds the {@link Driver} with its data
+ * path (requests, the timer, incoming bytes, the core's effects, events and errors); the connection's
+ * lifecycle (established, closed, authentication steps, waiting for idle, shutdown) is in
+ * `driver-lifecycle.ts`. See `state/README.md` for the contract it follows.
  * @module
  */
-import { encode, type AuthPacket, type ConnackPacket, type DisconnectPacket, type EncodeOptions, type Packet, type Properties, type PublishPacket } from '@mqttx/codec';
+import { encode, type AuthPacket, type DisconnectPacket, type EncodeOptions, type Packet, type Properties, type PublishPacket } from '@mqttx/codec';
 import { isTimeout } from '@mqttx/codec/errors';
 import type { EventEmitter } from 'node:events';
 import { Delivery, compactListeners, type DeliveryOwner } from './delivery.js';
+import { connectedInfoOf, onConnected, onLinkClosed, shutdownDriver, stepAuthenticator, waitIdle } from './driver-lifecycle.js';
 import { ConnectionClosedError, MessageDroppedError } from './errors.js';
 import type { ClientEvents, ClientStats, ClientStatus } from './events.js';
 import { Link, type LinkOwner } from './link.js';
@@ -66,8 +70,9 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner,
    * the rest of its {@link ConnectedInfo} is the core's (see {@link connectedInfo}). The packet object
    * itself is not kept.
    */
-  private sessionPresent: boolean | undefined = undefined;
-  private connackProperties: Properties | undefined = undefined;
+  sessionPresent: boolean | undefined = undefined;
+  /** See {@link sessionPresent}. */
+  connackProperties: Properties | undefined = undefined;
   /** {@inheritDoc HeapTimer.heapIndex} */
   heapIndex = -1;
   /** {@inheritDoc HeapTimer.heapAt} */
@@ -76,11 +81,11 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner,
   private readonly timers: TimerHeap;
   private readingPaused = false;
   /** `end()`: resolves when the core is idle (or the link is gone). */
-  private idleWaiter: (() => void) | undefined = undefined;
+  idleWaiter: (() => void) | undefined = undefined;
   /** Gets lifecycle events before the listeners (see `observeClient`). */
   observer: ClientObserver | undefined = undefined;
   /** See {@link delivery}. */
-  private madeDelivery: Delivery | undefined = undefined;
+  madeDelivery: Delivery | undefined = undefined;
 
   /**
    * @param emitter - the public client
@@ -192,24 +197,9 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner,
     this.timers.remove(this);
   }
 
-  /**
-   * The info of the established connection (what `connect()` resolves with once connected), made from the
-   * CONNACK kept and the core's state: an idle client keeps no info object of its own.
-   */
+  /** The info of the established connection (see {@link connectedInfoOf}). */
   connectedInfo(): ConnectedInfo | undefined {
-    const core = this.core;
-    const conn = core.conn;
-    const sessionPresent = this.sessionPresent;
-    if (sessionPresent === undefined || conn === undefined || !core.connected) return undefined;
-    // The CONNACK as decoded: only a success (reason code / 3.1.1 return code 0) connects.
-    const connack: ConnackPacket = { type: 'connack', sessionPresent, reasonCode: 0, properties: this.connackProperties };
-    return {
-      sessionPresent,
-      clientId: core.clientId,
-      keepalive: conn.keepaliveMs / 1000,
-      limits: conn.limits,
-      connack,
-    };
+    return connectedInfoOf(this);
   }
 
   // ------------------------------------------------------------ links
@@ -243,18 +233,7 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner,
 
   /** {@inheritDoc LinkOwner.linkClosed} */
   linkClosed(link: Link, transportError: Error | undefined): void {
-    if (link !== this.link) return;
-    this.link = undefined;
-    this.clearTimer();
-    const error = link.closeError ?? transportError;
-    const now = this.scheduler.now();
-    this.core.closed(error, now);
-    this.idleWaiter?.();
-    if (!link.connected) return; // a failed attempt: the connect loop decides
-    if (this.status === 'connected') this.status = 'offline';
-    this.emit('offline', error);
-    if (error !== undefined) this.report(error);
-    this.reconnector.connectionLost(error, now - link.connectedAt);
+    if (link === this.link) onLinkClosed(this, link, transportError);
   }
 
   /** Pauses / resumes reading for iterator backpressure. */
@@ -311,16 +290,7 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner,
 
   /** Resolves once the core is idle, the link is gone, or `timeout` ms passed. */
   waitIdle(timeout: number): Promise<void> {
-    if (this.core.idle || !this.core.connected) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = this.scheduler.setTimeout(() => done(), timeout);
-      const done = (): void => {
-        this.scheduler.clearTimeout(timer);
-        this.idleWaiter = undefined;
-        resolve();
-      };
-      this.idleWaiter = done;
-    });
+    return waitIdle(this, timeout);
   }
 
   // ------------------------------------------------------------ core effects
@@ -382,17 +352,7 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner,
 
   /** {@inheritDoc CoreEffects.connected} */
   connected(info: ConnectedInfo): void {
-    const link = this.link;
-    if (link !== undefined) {
-      link.connected = true;
-      link.connectedAt = Math.floor(this.scheduler.now());
-    }
-    this.status = 'connected';
-    this.sessionPresent = info.connack.sessionPresent;
-    this.connackProperties = info.connack.properties;
-    this.persistence?.connected(info);
-    this.reconnector.connected(info);
-    this.emit('connect', info);
+    onConnected(this, info);
   }
 
   /** {@inheritDoc CoreEffects.ready} */
@@ -407,36 +367,11 @@ export class Driver implements CoreEffects, LinkOwner, DeliveryOwner, SlotOwner,
 
   /** {@inheritDoc CoreEffects.auth} */
   auth(packet: AuthPacket): void {
-    const link = this.link;
-    const authenticator = this.options.authenticator;
-    if (authenticator === undefined) {
-      this.core.authFailed(new Error('no authenticator'), this.scheduler.now());
-      return;
-    }
-    Promise.resolve()
-      .then(() => authenticator.step(packet))
-      .then(
-        (data) => {
-          if (this.link !== link) return;
-          this.core.authContinue(data, this.scheduler.now());
-          this.arm();
-        },
-        (err: unknown) => {
-          if (this.link !== link) return;
-          this.core.authFailed(err, this.scheduler.now());
-          this.arm();
-        },
-      );
+    stepAuthenticator(this, packet);
   }
 
-  /**
-   * Closes the driver's resources after the core settled everything. Resolves once a store built from a
-   * spec is closed (after `flush` when `graceful`); a store object given by the application stays open.
-   */
-  async shutdown(graceful: boolean): Promise<void> {
-    this.clearTimer();
-    this.idleWaiter?.();
-    this.madeDelivery?.close();
-    await this.persistence?.close(graceful);
+  /** Closes the driver's resources after the core settled everything (see {@link shutdownDriver}). */
+  shutdown(graceful: boolean): Promise<void> {
+    return shutdownDriver(this, graceful);
   }
 }

@@ -27,6 +27,7 @@ import { Phase, type ConnectionState } from './connection.js';
 import type { ClientCore } from './core.js';
 import type { ServerLimits } from './effects.js';
 import { EMPTY_FIFO, type Fifo, writable } from './fifo.js';
+import { violate } from './lifecycle.js';
 import { RequestState, SubscribeOp, type UnsubscribeOp } from './ops.js';
 import { SubscriptionEntry, subscriptionRecordBytes } from './session.js';
 
@@ -201,10 +202,10 @@ export class Control {
   onSuback(packet: SubackPacket): void {
     const core = this.core;
     const op = this.pending?.get(packet.packetId);
-    if (op === undefined || op.kind !== 'subscribe') return core.violate(0x82, 'SUBACK for a packet id not subscribing', { packetId: packet.packetId });
+    if (op === undefined || op.kind !== 'subscribe') return violate(core, 0x82, 'SUBACK for a packet id not subscribing', { packetId: packet.packetId });
     const codes = packet.reasonCodes;
     if (codes.length !== op.subscriptions.length) {
-      return core.violate(0x82, 'SUBACK reason codes do not match the filters', { packetId: packet.packetId });
+      return violate(core, 0x82, 'SUBACK reason codes do not match the filters', { packetId: packet.packetId });
     }
     this.pending?.delete(packet.packetId);
     core.session.ids.release(packet.packetId);
@@ -230,10 +231,10 @@ export class Control {
   onUnsuback(packet: UnsubackPacket): void {
     const core = this.core;
     const op = this.pending?.get(packet.packetId);
-    if (op === undefined || op.kind !== 'unsubscribe') return core.violate(0x82, 'UNSUBACK for a packet id not unsubscribing', { packetId: packet.packetId });
+    if (op === undefined || op.kind !== 'unsubscribe') return violate(core, 0x82, 'UNSUBACK for a packet id not unsubscribing', { packetId: packet.packetId });
     const codes = packet.reasonCodes;
     if (core.v5 && (codes === undefined || codes.length !== op.topicFilters.length)) {
-      return core.violate(0x82, 'UNSUBACK reason codes do not match the filters', { packetId: packet.packetId });
+      return violate(core, 0x82, 'UNSUBACK reason codes do not match the filters', { packetId: packet.packetId });
     }
     this.pending?.delete(packet.packetId);
     core.session.ids.release(packet.packetId);

@@ -1,38 +1,29 @@
 /**
- * The sans-IO MQTT client protocol core. See {@link ClientCore} and `README.md` in this folder.
+ * The sans-IO MQTT client protocol core: {@link ClientCore}, its state and its inputs, and the effect
+ * helpers every part uses (`out`, `settle`, `persist`, ...). The work is done next to it: packet dispatch
+ * in `dispatch.ts`, the connection lifecycle in `lifecycle.ts`, the handshake in `handshake.ts`, publishes
+ * in `outbound.ts` / `outbound-acks.ts` / `inbound.ts`, subscriptions in `control.ts`. See `README.md` in
+ * this folder for the driver's contract.
  * @module
  */
-import type { ConnectPacket, DisconnectPacket, Packet, Properties, PublishPacket } from '@mqttx/codec';
-import {
-  AuthenticationError,
-  ClientClosedError,
-  ConnectionClosedError,
-  ConnectTimeoutError,
-  InvalidRequestError,
-  KeepaliveTimeoutError,
-  ProtocolViolationError,
-} from '../errors.js';
+import type { Packet, Properties, PublishPacket } from '@mqttx/codec';
+import { AuthenticationError, ClientClosedError, InvalidRequestError } from '../errors.js';
 import type { Keyspace, StoreKey } from '../store/types.js';
 import { ConnectionState, Phase } from './connection.js';
 import { Control } from './control.js';
+import { receiveConnected, receiveConnecting } from './dispatch.js';
 import type { CoreEffects, ServerLimits } from './effects.js';
 import { HANDSHAKE } from './handshake.js';
 import { INBOUND } from './inbound.js';
+import { type Credentials, connectionClosed, destroyOps, fail, sendConnect, sendDisconnect, tickConnection, violate } from './lifecycle.js';
 import type { ConnectOp, DisconnectOp, Op, PublishOp, ReauthOp, SubscribeOp, UnsubscribeOp } from './ops.js';
 import { PublishState } from './ops.js';
 import { type CoreOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { Outbound } from './outbound.js';
+import { pubrelStored } from './outbound-acks.js';
 import { SessionState, type SessionSnapshot, restoreSession } from './session.js';
 
-const PINGREQ: Packet = { type: 'pingreq' };
-
-/** User name and password for one CONNECT (see {@link ClientCore.open}). */
-export interface Credentials {
-  /** User name, or undefined for none. */
-  username: string | undefined;
-  /** Password, or undefined for none (MQTT 3.1.1 allows a password only with a user name [MQTT-3.1.2-22]). */
-  password: Buffer | undefined;
-}
+export type { Credentials } from './lifecycle.js';
 
 /** Where the client stands, as seen by the core. */
 export type CoreStatus = 'offline' | 'connecting' | 'connected' | 'closing' | 'destroyed';
@@ -42,28 +33,19 @@ export type CoreStatus = 'offline' | 'connecting' | 'connected' | 'closing' | 'd
  *
  * **Inputs** are method calls: link events (`open`, `receive`, `closed`), the timer (`tick`), store
  * completions (`persisted`, `persistFailed`), authenticator answers (`authContinue`, `authFailed`) and user
- * requests (`publish`, `subscribe`, `unsubscribe`, `disconnect`, `reauthenticate`, `ack`, `cancel`). Every
- * method that can depend on time takes `now` (ms, from the driver's clock); the core never reads a clock,
- * owns no timer and touches no socket.
- *
- * **Actions** are calls on the injected {@link CoreEffects}: `send`, `deliver`, `settle`, `persist`,
- * `unpersist`, `close`, `connected`, `ready`, `serverDisconnect`, `auth`. This replaces the literal
- * `step(input) -> actions[]` of the architecture notes to avoid an array per message; the contract is the
- * same (all actions of one input happen synchronously and in order before the method returns), and
- * `RecordingEffects` turns them back into a list for tests.
- *
+ * requests (`publish`, `subscribe`, `unsubscribe`, `disconnect`, `reauthenticate`, `ack`, `cancel`), each
+ * with `now` (ms, from the driver's clock): the core never reads a clock, owns no timer, touches no socket.
+ * **Actions** are calls on the injected {@link CoreEffects} (`send`, `deliver`, `settle`, `persist`, ...),
+ * all of one input synchronously and in order before the method returns: the `step(input) -> actions[]` of
+ * the architecture notes without an array per message (`RecordingEffects` turns them back into a list).
  * **Timer:** after every input the driver reschedules its single timer to {@link nextDeadline} and calls
  * {@link tick} when it fires.
  *
  * Inputs never throw for protocol or request problems: bad requests settle their op with a typed error,
  * server misbehaviour ends in `close(ProtocolViolationError)`. Only misuse by the driver itself (`open`
- * twice, a reused op) throws `InvalidRequestError`.
- *
- * Compared with the first sketch of the interface: every input that may send takes `now` (sending moves
- * the keepalive deadline), `open` also takes the connect op and the first enhanced-authentication data,
- * and there are a few more inputs (`ack`, `cancel`, `protocolError`, `persistFailed`, `authContinue`,
- * `authFailed`, `restore`). The driver's full contract, the session-lost policy and the other policies
- * are in `README.md` next to this file.
+ * twice, a reused op) throws `InvalidRequestError`. The driver's full contract (and how it differs from the
+ * first sketch of the interface), the session-lost policy and the other policies are in `README.md` next
+ * to this file.
  */
 export class ClientCore {
   /** Resolved options. @internal */
@@ -208,23 +190,10 @@ export class ClientCore {
     }
     if (this.conn !== undefined) throw new InvalidRequestError('open() while a connection is active', 'internal');
     this.enter(now);
-    const o = this.opts;
-    const conn = new ConnectionState(++this.epochs, this.now, o.shared.connectTimeout, o.shared.keepalive * 1000, op);
+    const shared = this.opts.shared;
+    const conn = new ConnectionState(++this.epochs, this.now, shared.connectTimeout, shared.keepalive * 1000, op);
     this.conn = conn;
-    let properties = o.properties;
-    if (authData !== undefined && o.authenticationMethod !== undefined) properties = { ...properties, authenticationData: authData };
-    const connect: ConnectPacket = {
-      type: 'connect',
-      protocolVersion: o.protocolVersion,
-      clientId: this.session.clientId,
-      clean: o.shared.clean,
-      keepalive: o.shared.keepalive,
-      username: credentials === undefined ? o.username : credentials.username,
-      password: credentials === undefined ? o.password : credentials.password,
-      will: o.will,
-      properties,
-    };
-    this.out(connect, undefined);
+    sendConnect(this, authData, credentials);
     this.leave();
   }
 
@@ -235,66 +204,9 @@ export class ClientCore {
     this.enter(now);
     // Any packet proves the server alive: an outstanding PINGREQ is answered.
     conn.pingDeadline = 0;
-    if (conn.phase === Phase.Connecting) this.receiveConnecting(conn, packet);
-    else this.receiveConnected(packet);
+    if (conn.phase === Phase.Connecting) receiveConnecting(this, conn, packet);
+    else receiveConnected(this, packet);
     this.leave();
-  }
-
-  private receiveConnecting(conn: ConnectionState, packet: Packet): void {
-    switch (packet.type) {
-      case 'connack':
-        HANDSHAKE.onConnack(this, conn, packet);
-        return;
-      case 'auth':
-        HANDSHAKE.onAuth(this, packet);
-        return;
-      case 'disconnect':
-        HANDSHAKE.onServerDisconnect(this, packet);
-        return;
-      case 'publish':
-        // The server must send CONNACK first [MQTT-3.2.0-1]; a PUBLISH read before it is processed after it.
-        (conn.early ??= []).push(packet);
-        return;
-      default:
-        this.violate(0x82, `unexpected ${packet.type} before CONNACK`, { type: packet.type });
-    }
-  }
-
-  private receiveConnected(packet: Packet): void {
-    switch (packet.type) {
-      case 'publish':
-        INBOUND.onPublish(this, packet);
-        return;
-      case 'puback':
-        this.outbound.onPuback(packet);
-        return;
-      case 'pubrec':
-        this.outbound.onPubrec(packet);
-        return;
-      case 'pubcomp':
-        this.outbound.onPubcomp(packet);
-        return;
-      case 'pubrel':
-        INBOUND.onPubrel(this, packet);
-        return;
-      case 'suback':
-        this.control.onSuback(packet);
-        return;
-      case 'unsuback':
-        this.control.onUnsuback(packet);
-        return;
-      case 'pingresp':
-        return;
-      case 'disconnect':
-        HANDSHAKE.onServerDisconnect(this, packet);
-        return;
-      case 'auth':
-        HANDSHAKE.onAuth(this, packet);
-        return;
-      default:
-        // CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ, or a second CONNACK [MQTT-3.2.0-2].
-        this.violate(0x82, `unexpected ${packet.type} from the server`, { type: packet.type });
-    }
   }
 
   /**
@@ -304,7 +216,7 @@ export class ClientCore {
   protocolError(error: Error & { reasonCode?: number | undefined }, now: number): void {
     if (this.conn === undefined || this.conn.phase === Phase.Closing) return;
     this.enter(now);
-    this.violate(error.reasonCode ?? 0x81, 'invalid packet from the server', undefined, error);
+    violate(this, error.reasonCode ?? 0x81, 'invalid packet from the server', undefined, error);
     this.leave();
   }
 
@@ -317,8 +229,7 @@ export class ClientCore {
     if (conn === undefined) return;
     this.enter(now);
     this.conn = undefined;
-    if (conn.connectOp !== undefined && !conn.connectOp.done) this.settle(conn.connectOp, new ConnectionClosedError(error), undefined);
-    if (conn.reauthOp !== undefined && !conn.reauthOp.done) this.settle(conn.reauthOp, new ConnectionClosedError(error), undefined);
+    connectionClosed(this, conn, error);
     this.madeControl?.onClosed(error);
     this.leave();
   }
@@ -328,19 +239,7 @@ export class ClientCore {
     const conn = this.conn;
     if (conn === undefined) return;
     this.enter(now);
-    if (conn.phase === Phase.Connecting) {
-      if (conn.connectDeadline !== 0 && now >= conn.connectDeadline) this.fail(new ConnectTimeoutError({ timeout: this.opts.shared.connectTimeout }), undefined);
-    } else if (conn.phase === Phase.Connected && conn.keepaliveMs > 0) {
-      if (conn.pingDeadline !== 0) {
-        if (now >= conn.pingDeadline) {
-          this.fail(new KeepaliveTimeoutError({ keepalive: conn.keepaliveMs, pingTimeout: conn.pingTimeoutMs }), undefined);
-        }
-      } else if (now >= conn.lastSent + conn.keepaliveMs) {
-        // Nothing sent for a keepalive period: PINGREQ [MQTT-3.1.2-20] (5.0) / [MQTT-3.1.2-23] (3.1.1).
-        this.out(PINGREQ, undefined);
-        conn.pingDeadline = this.now + conn.pingTimeoutMs;
-      }
-    }
+    tickConnection(this, conn, now);
     this.leave();
   }
 
@@ -377,19 +276,7 @@ export class ClientCore {
     const conn = this.conn;
     if (conn === undefined || conn.phase === Phase.Closing) return this.settle(op, undefined, undefined);
     this.enter(now);
-    const expiry = op.properties?.sessionExpiryInterval;
-    if (this.v5 && expiry !== undefined && expiry !== 0 && !(this.opts.properties?.sessionExpiryInterval ?? 0)) {
-      // Setting a non-zero expiry on DISCONNECT after a zero one on CONNECT is a protocol error (3.14.2.2.2).
-      this.settle(op, new InvalidRequestError('sessionExpiryInterval cannot be raised from 0', 'connection'), undefined);
-      this.leave();
-      return;
-    }
-    const packet: DisconnectPacket = this.v5 ? op : { type: 'disconnect', reasonCode: undefined, properties: undefined };
-    this.out(packet, undefined);
-    conn.phase = Phase.Closing;
-    this.settle(op, undefined, undefined);
-    this.settleConnectionOps(conn, new ConnectionClosedError());
-    this.effects.close(undefined);
+    sendDisconnect(this, conn, op);
     this.leave();
   }
 
@@ -415,7 +302,7 @@ export class ClientCore {
     const conn = this.conn;
     if (conn === undefined || conn.phase === Phase.Closing) return;
     this.enter(now);
-    this.fail(new AuthenticationError('the authenticator failed', undefined, error), 0x80);
+    fail(this, new AuthenticationError('the authenticator failed', undefined, error), 0x80);
     this.leave();
   }
 
@@ -437,7 +324,7 @@ export class ClientCore {
     if (op.done || op.stored) return;
     this.enter(now);
     op.stored = true;
-    if (op.state === PublishState.Released) this.outbound.pubrelStored(op);
+    if (op.state === PublishState.Released) pubrelStored(this.outbound, op);
     else this.gen++;
     this.leave();
   }
@@ -474,12 +361,9 @@ export class ClientCore {
     if (this.destroyed) return;
     this.destroyed = true;
     this.depth++;
-    const err = new ClientClosedError(error);
     const conn = this.conn;
     this.conn = undefined;
-    if (conn !== undefined) this.settleConnectionOps(conn, err);
-    this.outbound.destroy(err);
-    this.madeControl?.destroy(err);
+    destroyOps(this, conn, this.madeControl, new ClientClosedError(error));
     this.depth--;
   }
 
@@ -530,29 +414,5 @@ export class ClientCore {
   /** Emits an `unpersist` effect when persistence is on. @internal */
   unpersist(keyspace: Keyspace, key: StoreKey): void {
     if (this.opts.persistence !== 'none') this.effects.unpersist(keyspace, key);
-  }
-
-  /**
-   * The server broke the protocol: DISCONNECT with `reasonCode` (5.0) and close with a
-   * `ProtocolViolationError` [MQTT-4.13.2-1] / [MQTT-4.8.0-1] (3.1.1). @internal
-   */
-  violate(reasonCode: number, message: string, context?: Record<string, unknown>, cause?: unknown): void {
-    this.fail(new ProtocolViolationError(reasonCode, message, context, cause), reasonCode);
-  }
-
-  /** Ends the connection with `error`, sending DISCONNECT `reasonCode` first in 5.0 when given. @internal */
-  fail(error: Error, reasonCode: number | undefined): void {
-    const conn = this.conn;
-    if (conn === undefined || conn.phase === Phase.Closing) return;
-    if (this.v5 && reasonCode !== undefined) this.out({ type: 'disconnect', reasonCode, properties: undefined }, undefined);
-    conn.phase = Phase.Closing;
-    this.settleConnectionOps(conn, error);
-    this.effects.close(error);
-  }
-
-  /** Settles the connect and re-authentication ops of `conn` with `error`. @internal */
-  settleConnectionOps(conn: ConnectionState, error: Error): void {
-    if (conn.connectOp !== undefined) this.settle(conn.connectOp, error, undefined);
-    if (conn.reauthOp !== undefined) this.settle(conn.reauthOp, error, undefined);
   }
 }

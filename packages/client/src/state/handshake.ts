@@ -9,7 +9,9 @@ import { type ConnectionState, Phase, limitsFromConnack } from './connection.js'
 import type { ClientCore } from './core.js';
 import type { ConnectedInfo } from './effects.js';
 import { INBOUND } from './inbound.js';
+import { settleConnectionOps, violate } from './lifecycle.js';
 import { type ReauthOp, RequestState } from './ops.js';
+import { renew, resume } from './outbound-acks.js';
 import { META_SESSION, metaRecordBytes } from './session.js';
 
 /**
@@ -30,13 +32,13 @@ export class Handshake {
       const error = core.v5 ? new ConnackError(rc, undefined, context) : new ConnackError(connackReturnCodeToReasonCode(rc), rc);
       // A refusing CONNACK ends the connection [MQTT-4.13.2-1]; nothing is sent after it.
       conn.phase = Phase.Closing;
-      core.settleConnectionOps(conn, error);
+      settleConnectionOps(core, conn, error);
       core.effects.close(error);
       return;
     }
     if (connack.sessionPresent && core.opts.shared.clean) {
       // [MQTT-3.2.2-4]: a session the client did not ask to keep cannot be present.
-      core.violate(0x82, 'CONNACK Session Present after a clean start', { sessionPresent: true });
+      violate(core, 0x82, 'CONNACK Session Present after a clean start', { sessionPresent: true });
       return;
     }
     const limits = core.v5 ? limitsFromConnack(connack) : limitsFromConnack({ ...connack, properties: undefined });
@@ -70,11 +72,11 @@ export class Handshake {
     if (connack.sessionPresent) {
       // [MQTT-4.4.0-1] resume: resend unacknowledged PUBLISH (DUP) and PUBREL in their original order.
       INBOUND.resume(core);
-      if (core.outboundInUse) core.outbound.resume(conn); // else nothing to resend
+      if (core.outboundInUse) resume(core.outbound, conn); // else nothing to resend
     } else {
       // [MQTT-3.2.2-5] the server has no session: drop ours and resubscribe.
       INBOUND.discardSession(core);
-      if (core.outboundInUse) core.outbound.renew(); // else nothing to renew
+      if (core.outboundInUse) renew(core.outbound); // else nothing to renew
       if (core.session.subscriptions.size > 0) core.control.resubscribeAll(); // none: no Control needed
     }
     if (core.resubscribing === 0) core.effects.ready();
@@ -99,7 +101,7 @@ export class Handshake {
     const error = new ServerDisconnectError(packet.reasonCode ?? 0, context);
     // Nothing is sent after the server's DISCONNECT.
     conn.phase = Phase.Closing;
-    core.settleConnectionOps(conn, error);
+    settleConnectionOps(core, conn, error);
     core.effects.close(error);
   }
 
@@ -109,12 +111,12 @@ export class Handshake {
     const method = core.opts.authenticationMethod;
     if (!core.v5 || method === undefined) {
       // [MQTT-4.12.0-6]: no AUTH from the server unless CONNECT carried an Authentication Method.
-      core.violate(0x82, 'AUTH without an authentication method');
+      violate(core, 0x82, 'AUTH without an authentication method');
       return;
     }
     if (packet.properties?.authenticationMethod !== method) {
       // [MQTT-4.12.0-5]: every AUTH carries the method of the CONNECT.
-      core.violate(0x82, 'AUTH with a different authentication method');
+      violate(core, 0x82, 'AUTH with a different authentication method');
       return;
     }
     const rc = packet.reasonCode ?? 0;
@@ -129,7 +131,7 @@ export class Handshake {
       op.state = RequestState.Done;
       core.settle(op, undefined, packet);
     } else {
-      core.violate(0x82, `unexpected AUTH 0x${rc.toString(16)}`, { reasonCode: rc });
+      violate(core, 0x82, `unexpected AUTH 0x${rc.toString(16)}`, { reasonCode: rc });
     }
   }
 

@@ -7,6 +7,7 @@ import type { PubackPacket, PubcompPacket, PublishPacket, PubrecPacket, PubrelPa
 import { Phase, PendingAck, type ConnectionState } from './connection.js';
 import type { ClientCore } from './core.js';
 import { writable } from './fifo.js';
+import { violate } from './lifecycle.js';
 import { Held, inboundRecordBytes } from './session.js';
 
 /**
@@ -27,7 +28,7 @@ export class Inbound {
   onPublish(core: ClientCore, p: PublishPacket): void {
     const conn = core.conn!;
     if (core.v5 && p.properties !== undefined && p.properties.topicAlias !== undefined && !this.resolveAlias(core, conn, p)) return;
-    if (p.topic === '') return core.violate(0x82, 'PUBLISH without a topic', undefined);
+    if (p.topic === '') return violate(core, 0x82, 'PUBLISH without a topic', undefined);
     const qos = p.qos;
     if (qos === 0) {
       core.effects.deliver(p);
@@ -83,7 +84,7 @@ export class Inbound {
    */
   private count(core: ClientCore, conn: ConnectionState): boolean {
     if (++conn.unackedIn > core.opts.shared.receiveMaximum && core.v5) {
-      core.violate(0x93, 'the server exceeded our Receive Maximum', { receiveMaximum: core.opts.shared.receiveMaximum });
+      violate(core, 0x93, 'the server exceeded our Receive Maximum', { receiveMaximum: core.opts.shared.receiveMaximum });
       return false;
     }
     return true;
@@ -95,7 +96,7 @@ export class Inbound {
     const max = core.opts.shared.topicAliasMaximum;
     // [MQTT-3.3.2-10] we accept 1..our Topic Alias Maximum; anything else is Topic Alias invalid (0x94).
     if (alias < 1 || alias > max) {
-      core.violate(0x94, 'topic alias out of range', { topicAlias: alias, topicAliasMaximum: max });
+      violate(core, 0x94, 'topic alias out of range', { topicAlias: alias, topicAliasMaximum: max });
       return false;
     }
     const table = (conn.aliasIn ??= new Array<string | undefined>(max + 1));
@@ -106,7 +107,7 @@ export class Inbound {
     const topic = table[alias];
     if (topic === undefined) {
       // [MQTT-3.3.2-7] mappings never carry over from another connection.
-      core.violate(0x94, 'unknown topic alias', { topicAlias: alias });
+      violate(core, 0x94, 'unknown topic alias', { topicAlias: alias });
       return false;
     }
     p.topic = topic;
@@ -204,7 +205,7 @@ export class Inbound {
     } else {
       const entry = conn.ackById?.get(id);
       if ((flags & Held.Acked) === 0 || (entry !== undefined && entry.qos === 2)) {
-        return core.violate(0x82, 'PUBREL before our PUBREC', { packetId: id });
+        return violate(core, 0x82, 'PUBREL before our PUBREC', { packetId: id });
       }
       // [MQTT-4.3.3-12] after PUBCOMP the id is free again.
       core.session.deleteInbound(id);

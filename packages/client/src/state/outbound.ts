@@ -1,9 +1,10 @@
 /**
- * Outbound application messages: validation, the bounded QoS 0 and QoS 1/2 queues, packet ids, the send
- * quota (Receive Maximum), server limits, topic aliases, the QoS 1 / QoS 2 sender flows and redelivery.
+ * Outbound application messages, from request to wire: validation, the bounded QoS 0 and QoS 1/2 queues,
+ * packet ids, the send quota (Receive Maximum), server limits and topic aliases. The acknowledgements of the
+ * QoS 1 / QoS 2 sender flows and redelivery on a new connection are in `outbound-acks.ts`.
  * @module
  */
-import { encodedLength, isValidTopicName, validateTopicName, type PublishPacket, type PubackPacket, type PubcompPacket, type PubrecPacket, type PubrelPacket } from '@mqttx/codec';
+import { encodedLength, isValidTopicName, validateTopicName, type PublishPacket } from '@mqttx/codec';
 import {
   ClientClosedError,
   InvalidRequestError,
@@ -11,8 +12,6 @@ import {
   OfflineQueueFullError,
   PacketIdsExhaustedError,
   PacketTooLargeError,
-  PubackError,
-  PubrecError,
   QosNotSupportedError,
   RetainNotSupportedError,
   StoreError,
@@ -22,16 +21,17 @@ import type { ClientCore } from './core.js';
 import { EMPTY_FIFO, type Fifo, writable } from './fifo.js';
 import { PublishOp, PublishState } from './ops.js';
 import type { ResolvedQueueLimits } from './options.js';
-import { publishRecordBytes, pubrelRecordBytes } from './session.js';
+import { publishRecordBytes } from './session.js';
 
 const EMPTY = Buffer.alloc(0);
 
-/** Scratch PUBREL shared by every core (the driver encodes synchronously in `send`). */
-const PUBREL: PubrelPacket = { type: 'pubrel', packetId: 0, reasonCode: undefined, properties: undefined };
-
-/** The outbound half of the core. @internal */
+/**
+ * The outbound half of the core (its acknowledgement and redelivery side: `outbound-acks.ts`).
+ * @internal
+ */
 export class Outbound {
-  private readonly core: ClientCore;
+  /** The owning core. */
+  readonly core: ClientCore;
   private q0: Fifo<PublishOp> = EMPTY_FIFO;
   private q0Count = 0;
   private q0Bytes = 0;
@@ -42,7 +42,7 @@ export class Outbound {
   /** The tail of `q12` still waiting for a packet id, in order. */
   private noId: Fifo<PublishOp> = EMPTY_FIFO;
   /** Session publishes to (re)send on this connection before `q12`, in their original order. */
-  private resendQ: Fifo<PublishOp> = EMPTY_FIFO;
+  resendQ: Fifo<PublishOp> = EMPTY_FIFO;
   /** Last topic that passed validation (publishers often reuse one topic). */
   private lastTopic = '';
   /** Cached `{ topicAlias }` property objects by alias (made by the first alias). */
@@ -213,7 +213,7 @@ export class Outbound {
   }
 
   /** Removes `op` from the session (packet id and record) and marks it done. */
-  private release(op: PublishOp): void {
+  release(op: PublishOp): void {
     const core = this.core;
     const id = op.packetId;
     op.state = PublishState.Done;
@@ -262,12 +262,13 @@ export class Outbound {
     }
   }
 
-  private live(conn: ConnectionState): boolean {
+  /** True while `conn` is the core's connection and connected (a send may have closed it). */
+  live(conn: ConnectionState): boolean {
     return this.core.conn === conn && conn.phase === Phase.Connected;
   }
 
   /** Checks `op` against the server limits and sends it (first send, or redelivery when state is Sent). */
-  private sendNow(conn: ConnectionState, op: PublishOp): void {
+  sendNow(conn: ConnectionState, op: PublishOp): void {
     const core = this.core;
     const limits = conn.limits;
     if (op.qos > limits.maximumQoS) {
@@ -338,130 +339,6 @@ export class Outbound {
       packetId: op.packetId,
       properties,
     };
-  }
-
-  // ------------------------------------------------------------ acknowledgements
-
-  /** PUBACK: QoS 1 complete [MQTT-4.3.2-3]; a 5.0 failure code rejects and is not retransmitted [MQTT-4.4.0-2]. */
-  onPuback(packet: PubackPacket): void {
-    const core = this.core;
-    const op = core.session.outbound.get(packet.packetId);
-    if (op === undefined || op.qos !== 1 || op.state !== PublishState.Sent) {
-      return core.violate(0x82, 'PUBACK for a packet id not in flight', { packetId: packet.packetId });
-    }
-    this.release(op);
-    const rc = packet.reasonCode ?? 0;
-    if (core.v5 && rc >= 0x80) {
-      core.settle(op, new PubackError(rc, { packetId: packet.packetId, topic: op.topic, reasonString: packet.properties?.reasonString }), undefined);
-    } else {
-      core.settle(op, undefined, packet);
-    }
-  }
-
-  /** PUBREC: send PUBREL [MQTT-4.3.3-4]; a 5.0 failure code rejects the publish [MQTT-4.4.0-2]. */
-  onPubrec(packet: PubrecPacket): void {
-    const core = this.core;
-    const id = packet.packetId;
-    const op = core.session.outbound.get(id);
-    if (op === undefined || op.qos !== 2 || (op.state !== PublishState.Sent && op.state !== PublishState.Released)) {
-      // 5.0 answers an unknown id with PUBREL 0x92 (Packet Identifier not found); 3.1.1 has no such answer.
-      if (!core.v5) return core.violate(0x82, 'PUBREC for a packet id not in flight', { packetId: id });
-      return this.sendPubrel(id, 0x92);
-    }
-    const rc = packet.reasonCode ?? 0;
-    if (core.v5 && rc >= 0x80) {
-      this.release(op);
-      return core.settle(op, new PubrecError(rc, { packetId: id, topic: op.topic, reasonString: packet.properties?.reasonString }), undefined);
-    }
-    if (op.state === PublishState.Sent) {
-      // [MQTT-4.3.3-5] PUBREL unacknowledged until PUBCOMP; [MQTT-4.3.3-6] the PUBLISH is never resent now.
-      op.state = PublishState.Released;
-      if (core.opts.persistence === 'durable') {
-        // The PUBREL leaves only once its record replaced the PUBLISH record on disk: a process killed in
-        // between must come back with PUBREL, not resend a PUBLISH the server may have delivered and
-        // forgotten [MQTT-4.3.3-6]. `persisted(op)` sends it (see `pubrelStored`).
-        op.stored = false;
-        core.persist('outbound', id, op.seq, pubrelRecordBytes(id, core.opts.protocolVersion), op);
-        return;
-      }
-      core.persist('outbound', id, op.seq, pubrelRecordBytes(id, core.opts.protocolVersion), undefined);
-    } else if (core.opts.persistence === 'durable' && !op.stored) {
-      return; // a repeated PUBREC while our PUBREL record is still being written: PUBREL follows it
-    }
-    this.sendPubrel(id, 0);
-  }
-
-  /** Durable mode: the PUBREL record of `op` is stored, so its PUBREL may leave (if the link is up). */
-  pubrelStored(op: PublishOp): void {
-    const conn = this.core.conn;
-    if (conn !== undefined && this.live(conn) && op.epoch === conn.epoch) this.sendPubrel(op.packetId!, 0);
-  }
-
-  /** PUBCOMP: QoS 2 complete. */
-  onPubcomp(packet: PubcompPacket): void {
-    const core = this.core;
-    const op = core.session.outbound.get(packet.packetId);
-    if (op === undefined || op.state !== PublishState.Released) {
-      return core.violate(0x82, 'PUBCOMP for a packet id not released', { packetId: packet.packetId });
-    }
-    this.release(op);
-    core.settle(op, undefined, packet);
-  }
-
-  private sendPubrel(packetId: number, reasonCode: number): void {
-    const p = PUBREL;
-    p.packetId = packetId;
-    p.reasonCode = reasonCode === 0 ? undefined : reasonCode;
-    this.core.out(p, undefined);
-  }
-
-  // ------------------------------------------------------------ reconnects
-
-  /**
-   * CONNACK with Session Present: resend, in original order, PUBREL for publishes past PUBREC and the
-   * unacknowledged PUBLISH packets with DUP 1, as far as the send quota allows (the rest follow as acks
-   * free it) [MQTT-4.4.0-1] [MQTT-4.6.0-1].
-   */
-  resume(conn: ConnectionState): void {
-    this.resendQ.drain();
-    for (const op of this.core.session.outbound.values()) {
-      if (op.state === PublishState.Released) {
-        op.epoch = conn.epoch;
-        conn.inflight++;
-        if (op.stored || this.core.opts.persistence !== 'durable') this.sendPubrel(op.packetId!, 0);
-        else this.core.persist('outbound', op.packetId!, op.seq, pubrelRecordBytes(op.packetId!, this.core.opts.protocolVersion), op);
-      } else if (op.state === PublishState.Sent || (op.state === PublishState.Queued && !op.inQueue)) {
-        if (this.resendQ.length === 0 && conn.inflight < conn.sendLimit) this.sendNow(conn, op);
-        else (this.resendQ = writable(this.resendQ)).push(op);
-      }
-      if (!this.live(conn)) return;
-    }
-  }
-
-  /**
-   * CONNACK without a session: publishes the old session left unacknowledged are sent again as new
-   * publishes (DUP 0, same order) with option `onSessionLost: 'resend'`, or settle with
-   * `MessageDroppedError` with `'fail'`. PUBREL records restored without their message settle that way too.
-   */
-  renew(): void {
-    const core = this.core;
-    this.resendQ.drain();
-    const fail = core.opts.shared.onSessionLost === 'fail';
-    for (const op of [...core.session.outbound.values()]) {
-      if (op.state === PublishState.Queued && op.inQueue) continue;
-      if (fail || op.topic === '') {
-        this.release(op);
-        core.settle(op, new MessageDroppedError({ reason: 'session lost', packetId: op.packetId }), undefined);
-        continue;
-      }
-      if (op.state === PublishState.Released) {
-        core.persist('outbound', op.packetId!, op.seq, publishRecordBytes(op, core.opts.protocolVersion), undefined);
-      }
-      op.state = PublishState.Queued;
-      op.dup = false;
-      (this.resendQ = writable(this.resendQ)).push(op);
-    }
-    core.gen++;
   }
 
   /** Settles every queued and in-flight publish with `error`. */
