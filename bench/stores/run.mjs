@@ -1,7 +1,7 @@
 /**
  * Session store benchmark: `npm run bench:stores` (add `-- --quick` for a short run).
  *
- * QoS 1 publishes per second through one Mosquitto (started here, own config, free loopback port) with: no
+ * QoS 1 publishes per second through one private Mosquitto (bench/lib/mosquitto.mjs, free loopback port) with: no
  * store, the memory store, the file store under each fsync policy, and the Redis store (a private
  * `redis-server`, when installed). Each case runs in its own child process (case.mjs) on the BUILT client
  * (packages/client/dist, rebuilt with `npx tsc -b packages/client` when older than the sources), 64-byte
@@ -11,11 +11,11 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect as netConnect } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBuilt, root } from '../lib/build.mjs';
+import { HOST, available, freePort, startMosquitto, stopChild, waitForPort } from '../lib/mosquitto.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -24,60 +24,16 @@ const MESSAGES = quick ? 5_000 : 20_000;
 const WINDOW = 100;
 const SIZE = 64;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function available(bin) {
-  return spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
-}
-
-async function waitForPort(port, child) {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`process exited before listening on ${port}`);
-    const ok = await new Promise((resolve) => {
-      const s = netConnect({ host: '127.0.0.1', port });
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`nothing listening on ${port}`);
-}
-
-function stop(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', resolve);
-    child.kill('SIGTERM');
-  });
-}
-
-async function startMosquitto(dir) {
-  const port = await freePort();
-  const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(
-    conf,
-    ['user root', 'allow_anonymous true', 'persistence false', 'max_queued_messages 0', 'set_tcp_nodelay true', `listener ${port} 127.0.0.1`, ''].join('\n'),
-  );
-  const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
-  await waitForPort(port, child);
-  return { url: `mqtt://127.0.0.1:${port}`, child };
-}
-
 async function startRedis(dir) {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
-  await waitForPort(port, child);
-  return { url: `redis://127.0.0.1:${port}`, child };
+  const child = spawn('redis-server', ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  try {
+    await waitForPort(HOST, port, child);
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+  return { url: `redis://${HOST}:${port}`, child };
 }
 
 function runCase(url, spec) {
@@ -97,15 +53,12 @@ if (!available('mosquitto')) {
   process.exit(1);
 }
 const work = mkdtempSync(join(tmpdir(), 'mqttx-bench-stores-'));
-const procs = [];
+let broker;
+let redis;
 try {
-  const broker = await startMosquitto(work);
-  procs.push(broker.child);
-  let redis;
-  if (available('redis-server')) {
-    redis = await startRedis(work);
-    procs.push(redis.child);
-  } else console.warn('redis-server not installed: the Redis row is skipped');
+  broker = await startMosquitto({ config: ['set_tcp_nodelay true'] });
+  if (available('redis-server')) redis = await startRedis(work);
+  else console.warn('redis-server not installed: the Redis row is skipped');
 
   let n = 0;
   const fileSpec = (fsync) => () => ({ type: 'file', dir: join(work, `files-${n++}`), fsync });
@@ -154,6 +107,7 @@ try {
     `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, messages: MESSAGES, window: WINDOW, size: SIZE, rounds: ROUNDS, rows }, null, 2)}\n`,
   );
 } finally {
-  for (const p of procs) await stop(p);
+  if (redis !== undefined) await stopChild(redis.child);
+  await broker?.stop();
   rmSync(work, { recursive: true, force: true });
 }

@@ -1,18 +1,24 @@
 /**
  * The `mqttx run` config: loading JSON and YAML, the validator listing every problem by path, `${VAR}`
  * interpolation, references across sessions / forwarders / routes, topic mapping templates, TLS files, and
- * the declarative forwarder filter.
+ * the declarative forwarder filter, and the forwarder's `retain`, `envelope` and `maxHops` reaching a running
+ * forwarder.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MqttClient, type Message } from '@mqttx/client';
+import { ForwarderManager, parseEnvelope } from 'mqttx';
+import { forwarderConfigOf, sessionOptionsOf } from '../src/cli/commands/run-map.js';
 import { CliError } from '../src/cli/errors.js';
 import { compileMessageFilter } from '../src/cli/config/filter.js';
 import { lineColumn, loadRunConfig, parseJson, parseYaml } from '../src/cli/config/load.js';
 import { mappingProblem, validateRunConfig } from '../src/cli/config/schema.js';
 import { interpolate, suggest, type WalkContext } from '../src/cli/config/walker.js';
+import { DEFAULT_MAX_HOPS, resolveForwarderConfig } from '../src/forward/config.js';
 import { ROOT } from './cli-helpers/build.js';
 import { tempDir } from './cli-helpers/fixtures.js';
+import { harness, until } from './helpers/harness.js';
 
 const dir = tempDir('cli-config');
 
@@ -53,6 +59,7 @@ describe('example configs', () => {
     expect(config.sessions[1]!.protocolVersion).toBe(4); // "3.1.1"
     expect(config.sessions[0]!.brokers).toEqual(['mqtt://127.0.0.1:1883']); // a single URL becomes a list
     expect(config.forwarders[0]!.metadata).toEqual({ pipeline: 'demo', version: '2' });
+    expect(config.forwarders[0]).toMatchObject({ retain: 'keep', envelope: false, maxHops: 8 });
     expect(config.metrics).toEqual({ port: 9464, host: '127.0.0.1' });
     expect(config.status).toEqual({ intervalMs: 1000 });
   });
@@ -61,7 +68,7 @@ describe('example configs', () => {
     const path = join(ROOT, 'packages/manager/examples/mqttx.json');
     const config = loadRunConfig(path, { STORAGE_PASSWORD: 'x', STORAGE_BROKER: 'mqtts://broker.example:8883' }, ROOT);
     expect(config.sessions[1]!.brokers).toEqual(['mqtts://broker.example:8883']);
-    expect(config.forwarders[0]!.dropPolicy).toBe('drop-oldest');
+    expect(config.forwarders[0]).toMatchObject({ dropPolicy: 'drop-oldest', retain: 'clear', envelope: true, maxHops: 2 });
     expect(config.routes).toEqual([{ filter: 'alerts/#', action: 'log' }]);
     expect(problemsOf(path)).toEqual(new Map([['sessions[1].password', 'environment variable STORAGE_PASSWORD is not set']]));
   });
@@ -334,5 +341,108 @@ describe('topic mappings and filters', () => {
     expect(suggest('sesions', ['sessions', 'forwarders'])).toBe('sessions');
     expect(suggest('clientid', ['clientId', 'brokers'])).toBe('clientId');
     expect(suggest('zzz', ['sessions', 'forwarders'])).toBeUndefined();
+  });
+});
+
+describe('forwarder retain, envelope and maxHops', () => {
+  const fwd = { name: 'f', sourceSessions: 'a', sourceTopics: 'x/#', targetSession: 'a' };
+
+  it('valid values reach the manager config; absent ones stay absent (manager defaults)', () => {
+    const r = validate({ ...minimal, forwarders: [{ ...fwd, retain: 'clear', envelope: true, maxHops: 3 }, { ...fwd, name: 'g' }] });
+    expect(r).toMatchObject({ ok: true });
+    const [set, unset] = r.ok ? r.config.forwarders : [];
+    const config = forwarderConfigOf(set!);
+    expect(config).toMatchObject({ retain: 'clear', envelope: true, maxHops: 3 });
+    expect(resolveForwarderConfig(config)).toMatchObject({ clearRetain: true, envelope: true, maxHops: 3 });
+    const defaults = forwarderConfigOf(unset!);
+    expect(['retain', 'envelope', 'maxHops'].filter((k) => k in defaults)).toEqual([]);
+    expect(resolveForwarderConfig(defaults)).toMatchObject({ clearRetain: false, envelope: false, maxHops: DEFAULT_MAX_HOPS });
+  });
+
+  it('values may come from ${VAR}', () => {
+    const r = validate({ ...minimal, forwarders: [{ ...fwd, retain: '${RETAIN}', envelope: '${ENVELOPE}', maxHops: '${HOPS}' }] }, { RETAIN: 'keep', ENVELOPE: 'true', HOPS: '5' });
+    expect(r.ok && forwarderConfigOf(r.config.forwarders[0]!)).toMatchObject({ retain: 'keep', envelope: true, maxHops: 5 });
+  });
+
+  it('bad values are problems by path: ERR_CONFIGURATION, exit 2', () => {
+    const path = file(
+      'forwarder-options.yaml',
+      `
+sessions:
+  - name: a
+    brokers: mqtt://127.0.0.1:1883
+forwarders:
+  - { name: f1, sourceSessions: a, sourceTopics: x/#, targetSession: a, retain: drop, envelope: "yes", maxHops: 0 }
+  - { name: f2, sourceSessions: a, sourceTopics: x/#, targetSession: a, retain: true, envelope: 1, maxHops: 2.5 }
+  - { name: f3, sourceSessions: a, sourceTopics: x/#, targetSession: a, maxHops: "8", maxhops: 8 }
+`,
+    );
+    expect(problemsOf(path)).toEqual(
+      new Map([
+        ['forwarders[0].retain', "must be one of 'keep', 'clear'"],
+        ['forwarders[0].envelope', 'must be true or false'],
+        ['forwarders[0].maxHops', 'must be an integer >= 1'],
+        ['forwarders[1].retain', "must be one of 'keep', 'clear'"],
+        ['forwarders[1].envelope', 'must be true or false'],
+        ['forwarders[1].maxHops', 'must be an integer >= 1'],
+        ['forwarders[2].maxhops', "unknown key (did you mean 'maxHops'?)"],
+        ['forwarders[2].maxHops', 'must be an integer >= 1'], // a plain string is not converted
+      ]),
+    );
+  });
+
+  describe('on a running forwarder (testkit broker)', () => {
+    const h = harness();
+
+    it('retain: clear, envelope: true and maxHops: 1 from a YAML config', async () => {
+      const broker = await h.broker();
+      const path = file(
+        'forwarder-running.yaml',
+        `
+sessions:
+  - { name: src, brokers: "\${BROKER}", clientId: src }
+  - { name: old, brokers: "\${BROKER}", clientId: old, protocolVersion: "3.1.1" }
+forwarders:
+  - name: back
+    sourceSessions: old
+    sourceTopics: out/#
+    targetSession: src
+    topicMapping: { "out/#": "back/{1}" }
+    maxHops: 1
+  - name: out
+    sourceSessions: src
+    sourceTopics: in/#
+    targetSession: old
+    topicMapping: { "in/#": "out/{1}" }
+    retain: clear
+    envelope: true
+    metadata: { site: lyon }
+`,
+      );
+      const config = loadRunConfig(path, { BROKER: broker.url }, dir);
+      const m = h.manager();
+      for (const s of config.sessions) m.addSession(sessionOptionsOf(s));
+      for (const name of m.listSessions()) void m.getSession(name)!.connect();
+      await m.waitForAllSessions(5000);
+      const got: Message[] = [];
+      const plain = new MqttClient({ brokers: broker.url, clientId: 'plain', protocolVersion: 4 });
+      plain.on('message', (msg) => got.push(msg));
+      h.defer(() => plain.end());
+      await plain.connect();
+      await plain.subscribe('out/#', { qos: 1 });
+      // Retained before `out` subscribes: it reaches the source with RETAIN 1.
+      broker.publish('in/x', 'hello', { retain: true });
+      const fm = new ForwarderManager(m);
+      const back = await fm.addForwarder(forwarderConfigOf(config.forwarders[0]!));
+      const out = await fm.addForwarder(forwarderConfigOf(config.forwarders[1]!));
+      await until(() => got.length === 1 && back.metrics.dropped === 1);
+      // envelope: true on a 3.1.1 target: payload, metadata and hop count in JSON.
+      expect(parseEnvelope(got[0]!.payload)).toEqual({ mqttx: 1, hops: 1, session: 'src', topic: 'in/x', metadata: { site: 'lyon' }, encoding: 'utf8', payload: 'hello' });
+      // retain: clear: the forwarded copy was published with RETAIN 0, so the broker keeps only the source's.
+      expect(broker.retainedMessages().map((r) => r.topic)).toEqual(['in/x']);
+      // maxHops: 1: the copy already went through one forwarder, so `back` drops it (default 8 would forward).
+      expect(back.getMetrics()).toMatchObject({ received: 1, forwarded: 0, dropped: 1 });
+      expect(out.getMetrics()).toMatchObject({ received: 1, forwarded: 1 });
+    });
   });
 });

@@ -9,11 +9,44 @@ import type { RouteMetrics } from './route.js';
 import type { SessionMetrics } from './session.js';
 import type { ManagerMetricsSnapshot, MetricsSnapshot, SessionMetricsSnapshot } from './types.js';
 
+/** What the registry holds: one kind of metrics object, named (the `session` / `forwarder` / `route` label). */
+type Kind = 'session' | 'forwarder' | 'route';
+
+/**
+ * Adds `metrics` to `map` under its name.
+ * @throws {@link ManagerError} `ERR_CONFIGURATION` (context `{ [kind]: name }`) when the name is taken
+ */
+function register<M extends { readonly name: string }>(map: Map<string, M>, kind: Kind, metrics: M): void {
+  if (map.has(metrics.name)) {
+    throw newConfigurationError(`${kind} metrics "${metrics.name}" already registered`).withContext({ [kind]: metrics.name });
+  }
+  map.set(metrics.name, metrics);
+}
+
+/** The snapshot of every object of `map` at `now`, in registration order. */
+function snapshots<S>(map: Map<string, { snapshot(now: number): S }>, now: number): S[] {
+  const out: S[] = [];
+  for (const m of map.values()) out.push(m.snapshot(now));
+  return out;
+}
+
 /** Counters of sessions that were removed, kept so manager totals never go down. */
 type Retired = Pick<
   SessionMetricsSnapshot,
   'messagesSent' | 'messagesReceived' | 'bytesSent' | 'bytesReceived' | 'errors' | 'reconnects' | 'lastMessageAt' | 'lastErrorAt'
 >;
+
+/** Adds the counters of `from` to `into` and keeps the later of each time. */
+function accumulate(into: Retired, from: Retired): void {
+  into.messagesSent += from.messagesSent;
+  into.messagesReceived += from.messagesReceived;
+  into.bytesSent += from.bytesSent;
+  into.bytesReceived += from.bytesReceived;
+  into.errors += from.errors;
+  into.reconnects += from.reconnects;
+  if (from.lastMessageAt > into.lastMessageAt) into.lastMessageAt = from.lastMessageAt;
+  if (from.lastErrorAt > into.lastErrorAt) into.lastErrorAt = from.lastErrorAt;
+}
 
 /**
  * Holds every metrics object of one manager. Adding and removing happen on session, forwarder and route
@@ -53,12 +86,7 @@ export class ManagerMetrics {
    * @throws {@link ManagerError} `ERR_CONFIGURATION` when a session of that name is registered already
    */
   addSession(metrics: SessionMetrics): void {
-    if (this.sessions.has(metrics.name)) {
-      throw newConfigurationError(`session metrics "${metrics.name}" already registered`).withContext({
-        session: metrics.name,
-      });
-    }
-    this.sessions.set(metrics.name, metrics);
+    register(this.sessions, 'session', metrics);
   }
 
   /**
@@ -67,15 +95,7 @@ export class ManagerMetrics {
   removeSession(name: string): boolean {
     const m = this.sessions.get(name);
     if (m === undefined) return false;
-    const r = this.retired;
-    r.messagesSent += m.messagesSent;
-    r.messagesReceived += m.messagesReceived;
-    r.bytesSent += m.bytesSent;
-    r.bytesReceived += m.bytesReceived;
-    r.errors += m.errors;
-    r.reconnects += m.reconnects;
-    if (m.lastMessageAt > r.lastMessageAt) r.lastMessageAt = m.lastMessageAt;
-    if (m.lastErrorAt > r.lastErrorAt) r.lastErrorAt = m.lastErrorAt;
+    accumulate(this.retired, m);
     this.sessions.delete(name);
     return true;
   }
@@ -90,12 +110,7 @@ export class ManagerMetrics {
    * @throws {@link ManagerError} `ERR_CONFIGURATION` when one of that name is registered already
    */
   addForwarder(metrics: ForwarderMetrics): void {
-    if (this.forwarders.has(metrics.name)) {
-      throw newConfigurationError(`forwarder metrics "${metrics.name}" already registered`).withContext({
-        forwarder: metrics.name,
-      });
-    }
-    this.forwarders.set(metrics.name, metrics);
+    register(this.forwarders, 'forwarder', metrics);
   }
 
   /** Unregisters a forwarder's metrics. Returns false when unknown. */
@@ -108,12 +123,7 @@ export class ManagerMetrics {
    * @throws {@link ManagerError} `ERR_CONFIGURATION` when one of that name is registered already
    */
   addRoute(metrics: RouteMetrics): void {
-    if (this.routes.has(metrics.name)) {
-      throw newConfigurationError(`route metrics "${metrics.name}" already registered`).withContext({
-        route: metrics.name,
-      });
-    }
-    this.routes.set(metrics.name, metrics);
+    register(this.routes, 'route', metrics);
   }
 
   /** Unregisters a route's metrics. Returns false when unknown. */
@@ -129,20 +139,19 @@ export class ManagerMetrics {
 
   /** The manager-wide aggregate at `now`. */
   snapshot(now: number): ManagerMetricsSnapshot {
-    const sessions: SessionMetricsSnapshot[] = [];
-    for (const m of this.sessions.values()) sessions.push(m.snapshot(now));
-    return this.aggregate(sessions, now);
+    return this.aggregate(snapshots(this.sessions, now), now);
   }
 
   /** Everything at `now`: the input of the exporters. Session snapshots are taken once and aggregated. */
   collect(now: number): MetricsSnapshot {
-    const sessions: SessionMetricsSnapshot[] = [];
-    for (const m of this.sessions.values()) sessions.push(m.snapshot(now));
-    const forwarders = [];
-    for (const f of this.forwarders.values()) forwarders.push(f.snapshot(now));
-    const routes = [];
-    for (const r of this.routes.values()) routes.push(r.snapshot(now));
-    return { timestamp: now, manager: this.aggregate(sessions, now), sessions, forwarders, routes };
+    const sessions = snapshots(this.sessions, now);
+    return {
+      timestamp: now,
+      manager: this.aggregate(sessions, now),
+      sessions,
+      forwarders: snapshots(this.forwarders, now),
+      routes: snapshots(this.routes, now),
+    };
   }
 
   /** Sums the session snapshots with the retired counters. */
@@ -169,17 +178,10 @@ export class ManagerMetrics {
     };
     for (const s of sessions) {
       if (s.connected) out.sessionsConnected++;
-      out.messagesSent += s.messagesSent;
-      out.messagesReceived += s.messagesReceived;
-      out.bytesSent += s.bytesSent;
-      out.bytesReceived += s.bytesReceived;
-      out.errors += s.errors;
-      out.reconnects += s.reconnects;
+      accumulate(out, s);
       out.subscriptions += s.subscriptions;
       out.messageRate += s.messageRate;
       out.bytesRate += s.bytesRate;
-      if (s.lastMessageAt > out.lastMessageAt) out.lastMessageAt = s.lastMessageAt;
-      if (s.lastErrorAt > out.lastErrorAt) out.lastErrorAt = s.lastErrorAt;
     }
     const age = (now - this.startedAt) / 1000;
     out.avgMessageRate = (out.messagesSent + out.messagesReceived) / (age > 1 ? age : 1);

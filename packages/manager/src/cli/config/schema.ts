@@ -150,7 +150,9 @@ const forwarder = object({
   targetSession: required(name),
   topicMapping: optional(record(string(), (k) => (isValidTopicFilter(k) ? undefined : 'must be a valid MQTT topic filter'))),
   qos: optional(qos),
+  retain: optional(oneOf(['keep', 'clear'])),
   metadata: optional(record(scalarString)),
+  envelope: optional(boolean()),
   filter: optional(
     nonEmpty(
       object({
@@ -164,6 +166,7 @@ const forwarder = object({
   enabled: optional(boolean()),
   bufferSize: optional(integer(1)),
   dropPolicy: optional(oneOf(['backpressure', 'drop-oldest', 'drop-newest'])),
+  maxHops: optional(integer(1)),
 } satisfies FieldsOf<ForwarderConfig>) satisfies Check<ForwarderConfig>;
 
 const route = object({

@@ -85,11 +85,8 @@ export interface MessageFilterConfig {
   payloadRegex?: string;
 }
 
-/**
- * Forwarder options a config file does not set (not in the config format): `transform` (a function),
- * `retain`, `envelope` and `maxHops` (manager defaults apply).
- */
-type ForwarderOptionsNotInConfig = 'transform' | 'retain' | 'envelope' | 'maxHops';
+/** Forwarder options a config file does not set: `transform` (a function). */
+type ForwarderOptionsNotInConfig = 'transform';
 
 /** One forwarder: the manager's forwarder config with a declarative filter in place of the predicate. */
 export interface ForwarderConfig extends Omit<ManagerForwarderConfig, ForwarderOptionsNotInConfig | 'filter'> {
