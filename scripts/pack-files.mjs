@@ -9,7 +9,7 @@
  * count (a stale file in `dist` changes nothing). So the packed package is complete (every import of a
  * shipped declaration resolves) and carries no declaration a user cannot reach. Needs a build (`tsc -b`).
  */
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -70,7 +70,7 @@ export function expectedFiles(name) {
   return { files: ['dist', '!dist/**/*.map', '!dist/tsconfig.tsbuildinfo', ...internal], problems };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+if (realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const write = process.argv.includes('--write');
   let bad = 0;
   for (const name of PACKAGES) {

@@ -1,25 +1,28 @@
 /**
- * Removes the comments from the emitted JavaScript of a package (`node scripts/strip-js-comments.mjs DIR...`),
- * run by each package's `prepack`: the TSDoc of every export stays in the `.d.ts` files (where editors read
- * it), so the copy `tsc` leaves in the `.js` files only makes the installed package larger (about 190 KB of
- * the client stack's 1 MB budget).
+ * Removes the comments from the emitted JavaScript of a package. Each package's `prepack` runs
+ * `node scripts/strip-js-comments.mjs --pack dist` and its `postpack` `... --unpack dist`: the tarball gets
+ * comment-free JavaScript while the workspace's `dist` is put back as `tsc` wrote it (the originals wait in
+ * `.prepack-originals/` beside `dist`, outside the packed `files`, and come back with their modification
+ * times). `node scripts/strip-js-comments.mjs DIR...` strips in place and keeps nothing.
+ *
+ * Why: the TSDoc of every export stays in the `.d.ts` files (where editors read it), so the copy `tsc` leaves
+ * in the `.js` files only makes the installed package larger (about 190 KB of the client stack's 1 MB budget).
  *
  * Line structure is kept: a comment is replaced by the line breaks it contained (or one space when it had
- * none, so no two tokens run together), and trailing blanks are trimmed; line numbers in stack traces and
- * in the (unpacked) source maps stay right. Comments are found by the TypeScript parser (every token's
- * leading and trailing trivia), so `//` inside strings, templates and regular expressions is never taken for
- * one. Kept: the `#!` line and comments starting `/*!` or holding `@license`. The `//# sourceMappingURL=`
- * line goes too: the packages do not ship their source maps (nor the sources they point to), and a dangling
- * reference makes tools such as Vite warn on every import. After `npm pack`, the local `dist` is stripped
- * as well (same code and lines); `npm run clean && npm run build` brings the comments and map links back.
+ * none, so no two tokens run together), and trailing blanks are trimmed; line numbers in stack traces stay
+ * those of the workspace build. Comments are found by the TypeScript parser (every token's leading and
+ * trailing trivia), so `//` inside strings, templates and regular expressions is never taken for one. Kept:
+ * the `#!` line and comments starting `/*!` or holding `@license`. The `//# sourceMappingURL=` line goes too:
+ * the packages do not ship their source maps (nor the sources they point to), and a dangling reference makes
+ * tools such as Vite warn on every import.
  *
- * Each file is checked before it is written: its code printed without comments must be the same before and
- * after, else the script fails (exit 1) and writes nothing. Idempotent; prints nothing unless it fails (npm
- * pack --json reads the same stdout).
+ * Each file is checked before anything is written: its code printed without comments must be the same before
+ * and after, else the script fails (exit 1) and writes nothing. Idempotent; prints nothing unless it fails
+ * (npm pack --json reads the same stdout).
  */
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ts = createRequire(import.meta.url)('typescript');
@@ -78,22 +81,59 @@ function jsFiles(dir) {
   return files;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const dirs = process.argv.slice(2);
-  if (dirs.length === 0) {
-    process.stderr.write('usage: node scripts/strip-js-comments.mjs DIR...\n');
+/** Where `--pack` keeps the originals of `dir`'s changed files. */
+function originalsOf(dir) {
+  return join(dirname(dir), '.prepack-originals');
+}
+
+/**
+ * Strips every `.js` file under `dirs`; with `keep`, first copies each file it changes (modification time
+ * included) to the same relative path under `keep`.
+ */
+function stripAll(dirs, keep) {
+  const changes = [];
+  for (const dir of dirs) {
+    for (const file of jsFiles(dir)) {
+      const text = readFileSync(file, 'utf8');
+      const stripped = stripComments(text);
+      if (stripped === text) continue;
+      if (canonical(stripped) !== canonical(text)) {
+        process.stderr.write(`strip-js-comments: ${file}: the code would change; nothing written\n`);
+        process.exit(1);
+      }
+      changes.push([dir, file, stripped]);
+    }
+  }
+  for (const [dir, file, stripped] of changes) {
+    if (keep !== undefined) cpSync(file, join(keep, relative(dir, file)), { preserveTimestamps: true });
+    writeFileSync(file, stripped);
+  }
+}
+
+/** Puts the originals kept by `--pack` back into `dir` (modification times included) and removes them. */
+function restore(dir) {
+  const kept = originalsOf(dir);
+  if (!existsSync(kept)) return;
+  for (const file of jsFiles(kept)) {
+    const target = join(dir, relative(kept, file));
+    const { atime, mtime } = statSync(file);
+    writeFileSync(target, readFileSync(file));
+    utimesSync(target, atime, mtime);
+  }
+  rmSync(kept, { recursive: true, force: true });
+}
+
+if (realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const [mode, ...rest] = process.argv.slice(2);
+  if (mode === '--pack' && rest.length === 1) {
+    restore(rest[0]); // a pack that failed before its postpack left originals: they are the build's
+    stripAll(rest, originalsOf(rest[0]));
+  } else if (mode === '--unpack' && rest.length === 1) {
+    restore(rest[0]);
+  } else if (mode !== undefined && !mode.startsWith('--')) {
+    stripAll([mode, ...rest], undefined);
+  } else {
+    process.stderr.write('usage: node scripts/strip-js-comments.mjs (--pack DIR | --unpack DIR | DIR...)\n');
     process.exit(2);
   }
-  const changes = [];
-  for (const file of dirs.flatMap(jsFiles)) {
-    const text = readFileSync(file, 'utf8');
-    const stripped = stripComments(text);
-    if (stripped === text) continue;
-    if (canonical(stripped) !== canonical(text)) {
-      process.stderr.write(`strip-js-comments: ${file}: the code would change; nothing written\n`);
-      process.exit(1);
-    }
-    changes.push([file, stripped]);
-  }
-  for (const [file, stripped] of changes) writeFileSync(file, stripped);
 }

@@ -37,7 +37,8 @@ describe('packed files', () => {
       const { files, problems } = expectedFiles(name) as { files: string[]; problems: string[] };
       expect(problems).toEqual([]);
       expect(pkg.files).toEqual(files);
-      expect(pkg.scripts?.prepack).toBe('node ../../scripts/strip-js-comments.mjs dist');
+      expect(pkg.scripts?.prepack).toBe('node ../../scripts/strip-js-comments.mjs --pack dist');
+      expect(pkg.scripts?.postpack).toBe('node ../../scripts/strip-js-comments.mjs --unpack dist');
     });
   }
 });
