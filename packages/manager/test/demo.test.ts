@@ -26,8 +26,8 @@ interface Demo {
   exit: Promise<number | null>;
 }
 
-function startDemo(args: string[]): Demo {
-  const child = spawn(process.execPath, [join(ROOT, 'scripts/start.mjs'), ...args], {
+function startDemo(args: string[], nodeArgs: string[] = []): Demo {
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'scripts/start.mjs'), ...args], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -103,6 +103,15 @@ describe('npm start (scripts/start.mjs)', () => {
     expect(row(out, 'errors')).toBe(0);
     // The metadata reached storage as MQTT 5 user properties, under the mapped topic.
     expect(out).toMatch(/^ {2}sample +storage\/[12]\/temp \{.*\} \[pipeline=mqttx-demo unit=celsius mqttx-hops=1\]$/m);
+  }, 60_000);
+
+  it('finishes by itself while the garbage collector runs every few milliseconds (its duration timer survives GC)', async () => {
+    // A preload that collects garbage every 10 ms: a duration signal held only weakly (AbortSignal.any over
+    // AbortSignal.timeout, Node 20) was collected and the demo ran until killed.
+    const gcLoop = `data:text/javascript,${encodeURIComponent('setInterval(() => globalThis.gc(), 10).unref();')}`;
+    const demo = startDemo(['--duration', '1'], ['--expose-gc', '--import', gcLoop]);
+    expect(await demo.exit).toBe(0);
+    expect(demo.out()).toMatch(/^summary \(\d+\.\d s\)$/m);
   }, 60_000);
 
   it('SIGTERM ends it early, still with the summary; exit 0', async () => {

@@ -154,8 +154,14 @@ async function demo(durationMs: number, brokerUrl: string | undefined, ctx: CliC
         }
       }, TICK_MS);
 
-      const stop = AbortSignal.any([ctx.signal, AbortSignal.timeout(durationMs)]);
-      await whenAborted(stop);
+      // A plain timer, not `AbortSignal.any([signal, AbortSignal.timeout(ms)])`: on Node 20 the composite
+      // holds its sources weakly, so a garbage collection drops the timeout signal and it never fires.
+      let durationTimer: ReturnType<typeof setTimeout> | undefined;
+      const elapsed = new Promise<void>((resolve) => {
+        durationTimer = setTimeout(resolve, durationMs);
+      });
+      await whenAborted(ctx.signal, elapsed);
+      clearTimeout(durationTimer);
       clearInterval(timer);
       timer = undefined;
       await Promise.allSettled([...inflight]);
