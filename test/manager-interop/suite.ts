@@ -107,7 +107,8 @@ export function managerInterop(backend: InteropBackend): void {
     await pubA.client.publish(`${uid('sensors')}/k1/temperature`, '21.5', { qos: 1 });
     await pubB.client.publish(`${uid('sensors')}/k2/temperature`, '-300', { qos: 1 });
     await pubB.client.publish(`${uid('sensors')}/k3/temperature`, '19', { qos: 1 });
-    await until(() => sub.got.length === 2 && f.metrics.filtered === 1);
+    // `forwarded` counts on the target's PUBACK, which may reach the forwarder after the subscriber's copy.
+    await until(() => sub.got.length === 2 && f.metrics.filtered === 1 && f.metrics.forwarded >= 2, 100_000);
     const got = sub.got.map((g) => [g.topic, JSON.parse(g.payload.toString()) as unknown, g.properties?.userProperties]);
     expect(got).toEqual([
       [`${uid('storage')}/k1/temp`, { celsius: 21.5, from: 'src-a' }, [['site', 'lyon'], ['pipeline', 'interop'], [HOPS_PROPERTY, '1']]],
@@ -240,7 +241,7 @@ export function managerInterop(backend: InteropBackend): void {
       expect(f.buffered).toBe(5);
       expect(f.metrics.forwarded).toBe(0);
       await resume();
-      await until(() => sub.got.length === 30, 200_000);
+      await until(() => sub.got.length === 30 && f.metrics.forwarded >= 30, 200_000); // forwarded: on PUBACK
       expect(sub.got.map((g) => g.payload.toString())).toEqual(Array.from({ length: 30 }, (_, i) => String(i)));
       expect(maxBuffered()).toBe(5);
       expect(f.getMetrics()).toMatchObject({ received: 30, forwarded: 30, dropped: 0, failed: 0 });
@@ -252,7 +253,7 @@ export function managerInterop(backend: InteropBackend): void {
       await until(() => f.metrics.received === 30, 100_000);
       expect(f.metrics.dropped).toBe(25);
       await resume();
-      await until(() => sub.got.length === 5, 200_000);
+      await until(() => sub.got.length === 5 && f.metrics.forwarded >= 5, 200_000); // forwarded: on PUBACK
       expect(sub.got.map((g) => g.payload.toString())).toEqual(['0', '1', '2', '3', '4']);
       expect(maxBuffered()).toBe(5);
       expect(f.getMetrics()).toMatchObject({ received: 30, forwarded: 5, dropped: 25 });

@@ -435,7 +435,7 @@ forwarders:
       const fm = new ForwarderManager(m);
       const back = await fm.addForwarder(forwarderConfigOf(config.forwarders[0]!));
       const out = await fm.addForwarder(forwarderConfigOf(config.forwarders[1]!));
-      await until(() => got.length === 1 && back.metrics.dropped === 1);
+      await until(() => got.length === 1 && back.metrics.dropped === 1 && out.metrics.forwarded === 1);
       // envelope: true on a 3.1.1 target: payload, metadata and hop count in JSON.
       expect(parseEnvelope(got[0]!.payload)).toEqual({ mqttx: 1, hops: 1, session: 'src', topic: 'in/x', metadata: { site: 'lyon' }, encoding: 'utf8', payload: 'hello' });
       // retain: clear: the forwarded copy was published with RETAIN 0, so the broker keeps only the source's.
