@@ -17,10 +17,19 @@ import { fileURLToPath } from 'node:url';
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The packages published to npm. */
 export const PACKAGES = ['codec', 'transport', 'client', 'testkit', 'manager'];
-const IMPORTS = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]+)\1/g;
+/**
+ * A relative module specifier in JavaScript or a declaration file (`from '...'`, `import('...')`,
+ * `import '...'`): group 2 is the specifier. Global: use with `matchAll`.
+ */
+export const RELATIVE_IMPORTS = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]+)\1/g;
 
-/** Every file under `dir` whose name ends with `suffix`, absolute. */
-function filesUnder(dir, suffix) {
+/**
+ * Every file under `dir` whose name ends with `suffix`, absolute.
+ * @param {string} dir
+ * @param {string} suffix
+ * @returns {string[]}
+ */
+export function filesUnder(dir, suffix) {
   const out = [];
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
@@ -49,11 +58,28 @@ export function reachableDeclarations(name) {
       continue;
     }
     seen.add(file);
-    for (const m of readFileSync(file, 'utf8').matchAll(IMPORTS)) {
+    for (const m of readFileSync(file, 'utf8').matchAll(RELATIVE_IMPORTS)) {
       stack.push(resolve(dirname(file), m[2].replace(/\.js$/, '.d.ts')));
     }
   }
   return { dir, reached: seen, problems };
+}
+
+/**
+ * The relative imports of the `.js` and `.d.ts` files under `dir` (an installed or packed package) that do not
+ * resolve to a file (`x.js` -> `x.d.ts` in declarations), as `<file relative to dir> imports <specifier>`.
+ * @param {string} dir
+ * @returns {string[]}
+ */
+export function unresolvedImports(dir) {
+  const missing = [];
+  for (const file of filesUnder(dir, '.js').concat(filesUnder(dir, '.d.ts')).sort()) {
+    const dts = file.endsWith('.d.ts');
+    for (const m of readFileSync(file, 'utf8').matchAll(RELATIVE_IMPORTS)) {
+      if (!existsSync(join(dirname(file), dts ? m[2].replace(/\.js$/, '.d.ts') : m[2]))) missing.push(`${relative(dir, file)} imports ${m[2]}`);
+    }
+  }
+  return missing;
 }
 
 /**

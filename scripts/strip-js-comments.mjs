@@ -20,10 +20,11 @@
  * and after, else the script fails (exit 1) and writes nothing. Idempotent; prints nothing unless it fails
  * (npm pack --json reads the same stdout).
  */
-import { cpSync, existsSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, realpathSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { filesUnder } from './pack-files.mjs';
 
 const ts = createRequire(import.meta.url)('typescript');
 const printer = ts.createPrinter({ removeComments: true });
@@ -70,17 +71,6 @@ export function stripComments(text) {
   return out.replace(/[ \t]+$/gm, '');
 }
 
-/** Every `.js` file under `dir`. */
-function jsFiles(dir) {
-  const files = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) files.push(...jsFiles(path));
-    else if (name.endsWith('.js')) files.push(path);
-  }
-  return files;
-}
-
 /** Where `--pack` keeps the originals of `dir`'s changed files. */
 function originalsOf(dir) {
   return join(dirname(dir), '.prepack-originals');
@@ -93,7 +83,7 @@ function originalsOf(dir) {
 function stripAll(dirs, keep) {
   const changes = [];
   for (const dir of dirs) {
-    for (const file of jsFiles(dir)) {
+    for (const file of filesUnder(dir, '.js')) {
       const text = readFileSync(file, 'utf8');
       const stripped = stripComments(text);
       if (stripped === text) continue;
@@ -114,7 +104,7 @@ function stripAll(dirs, keep) {
 function restore(dir) {
   const kept = originalsOf(dir);
   if (!existsSync(kept)) return;
-  for (const file of jsFiles(kept)) {
+  for (const file of filesUnder(kept, '.js')) {
     const target = join(dir, relative(kept, file));
     const { atime, mtime } = statSync(file);
     writeFileSync(target, readFileSync(file));

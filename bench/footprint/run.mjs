@@ -17,7 +17,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
+import { unresolvedImports } from '../../scripts/pack-files.mjs';
 import { ensureBuilt, root } from '../lib/build.mjs';
 import { fix, fmt, machine, row, summary } from '../lib/stats.mjs';
 
@@ -76,7 +77,6 @@ function inventory(dir) {
 function packedCompleteness(dir) {
   const problems = [];
   const scope = join(dir, 'node_modules', '@mqttx');
-  const specifiers = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]+)\1/g;
   for (const name of readdirSync(scope)) {
     const base = join(scope, name);
     const manifest = JSON.parse(readFileSync(join(base, 'package.json'), 'utf8'));
@@ -85,20 +85,7 @@ function packedCompleteness(dir) {
         if (!existsSync(join(base, file))) problems.push(`@mqttx/${name}: exports ${sub} -> ${file} missing`);
       }
     }
-    const walk = (d) => {
-      for (const e of readdirSync(d, { withFileTypes: true })) {
-        const path = join(d, e.name);
-        if (e.isDirectory()) walk(path);
-        else if (e.name.endsWith('.js') || e.name.endsWith('.d.ts')) {
-          const dts = e.name.endsWith('.d.ts');
-          for (const m of readFileSync(path, 'utf8').matchAll(specifiers)) {
-            const wanted = join(d, dts ? m[2].replace(/\.js$/, '.d.ts') : m[2]);
-            if (!existsSync(wanted)) problems.push(`@mqttx/${name}/${relative(base, path)} imports ${m[2]}: not packed`);
-          }
-        }
-      }
-    };
-    walk(base);
+    for (const missing of unresolvedImports(base)) problems.push(`@mqttx/${name}/${missing}: not packed`);
   }
   return problems;
 }

@@ -39,6 +39,14 @@ export function newestSource(dir: string): number {
   return newest;
 }
 
+/** True while a package of `names` (folders under `packages/`) has no build or one older than its sources. */
+export function packagesStale(names: readonly string[]): boolean {
+  return names.some((name) => {
+    const dir = join(ROOT, 'packages', name);
+    return mtime(join(dir, 'dist', 'tsconfig.tsbuildinfo')) < newestSource(join(dir, 'src'));
+  });
+}
+
 const LOCK = join(tmpdir(), `mqttx-cli-build-${Buffer.from(ROOT).toString('hex').slice(-24)}.lock`);
 
 /** What {@link buildWhenStale} builds and when a failed `tsc` run counts. */

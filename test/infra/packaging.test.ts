@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWhenStale, mtime, newestSource } from '../helpers/build.js';
+import { buildWhenStale, packagesStale } from '../helpers/build.js';
 // @ts-expect-error plain ESM script without declarations
 import { PACKAGES, expectedFiles, root } from '../../scripts/pack-files.mjs';
 // @ts-expect-error plain ESM script without declarations
@@ -18,16 +18,8 @@ import { stripComments } from '../../scripts/strip-js-comments.mjs';
 
 const strip = stripComments as (text: string) => string;
 
-/** True while some package's build is missing or older than its sources. */
-function packagesStale(): boolean {
-  return (PACKAGES as string[]).some((name) => {
-    const dir = join(root, 'packages', name);
-    return mtime(join(dir, 'dist', 'tsconfig.tsbuildinfo')) < newestSource(join(dir, 'src'));
-  });
-}
-
 beforeAll(async () => {
-  await buildWhenStale({ project: '.', isStale: packagesStale });
+  await buildWhenStale({ project: '.', isStale: () => packagesStale(PACKAGES as string[]) });
 }, 240_000);
 
 describe('packed files', () => {

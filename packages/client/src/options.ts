@@ -8,7 +8,7 @@
 import type { Properties, Will } from '@mqttx/codec';
 import type { Connection, TargetSpec, TimerScheduler, TlsConnectOptions } from '@mqttx/transport';
 import { ConfigError } from './errors.js';
-import type { CoreOptions } from './state/options.js';
+import { sameFields, type CoreOptions } from './state/options.js';
 import type { Authenticator } from './state/effects.js';
 import type { StoreSpec } from './store/create.js';
 
@@ -133,26 +133,12 @@ export function resolveReconnect(value: ClientOptions['reconnect']): ResolvedRec
   // Many clients built from one configuration (a manager's sessions) resolve equal policies: the last one
   // resolved is reused when every field is equal, so they share one frozen object.
   const policy = resolvePolicy(value);
-  if (lastPolicy !== undefined && samePolicy(lastPolicy, policy)) return lastPolicy;
+  if (lastPolicy !== undefined && sameFields(policy, lastPolicy)) return lastPolicy;
   return (lastPolicy = Object.freeze(policy));
 }
 
 /** The last object policy resolved (see {@link resolveReconnect}). */
 let lastPolicy: ResolvedReconnect | undefined;
-
-function samePolicy(a: ResolvedReconnect, b: ResolvedReconnect): boolean {
-  return (
-    a.enabled === b.enabled &&
-    a.initialDelay === b.initialDelay &&
-    a.factor === b.factor &&
-    a.maxDelay === b.maxDelay &&
-    a.random === b.random &&
-    a.stableAfter === b.stableAfter &&
-    a.maxAttempts === b.maxAttempts &&
-    a.onTakenOver === b.onTakenOver &&
-    a.retryInitial === b.retryInitial
-  );
-}
 
 /** `Math.random`, looked up at each call (a shared policy sees a stubbed `Math.random` too). */
 function mathRandom(): number {

@@ -132,7 +132,11 @@ describe('interned limits and options', () => {
     expect(c.limits).toMatchObject({ receiveMaximum: 11, topicAliasMaximum: 5 });
     expect(a.limits).toMatchObject({ receiveMaximum: 10, topicAliasMaximum: 5, maximumQoS: 2 });
     expect(d.limits).toMatchObject({ receiveMaximum: 65535, topicAliasMaximum: 0 });
-    for (const core of [a, b, c, d]) core.destroyAll();
+    expect(c.limits).not.toBe(a.limits);
+    // Properties that only repeat the defaults give the default limits object itself.
+    const e = connected({ receiveMaximum: 65535, maximumQoS: 2 });
+    expect(e.limits).toBe(d.limits);
+    for (const core of [a, b, c, d, e]) core.destroyAll();
   });
 
   it('cores configured alike share their settings; the session identity stays their own', () => {

@@ -26,7 +26,7 @@ export interface ConnectionConfig {
 }
 
 /** The settings of every connection made with the default options. */
-export const DEFAULT_CONFIG: ConnectionConfig = Object.freeze({
+const DEFAULT_CONFIG: ConnectionConfig = Object.freeze({
   scheduler: systemScheduler,
   readTimeout: 0,
   writeTimeout: 0,

@@ -64,7 +64,7 @@ function ownerOf(stream: Duplex): Connection {
 }
 
 /** Stream `'data'`: inbound bytes (the read deadline restarts). */
-export function onStreamData(this: Duplex, chunk: Buffer): void {
+function onStreamData(this: Duplex, chunk: Buffer): void {
   const c = ownerOf(this);
   c['readCount'] += chunk.length;
   const d = c['deadlines'];
@@ -204,15 +204,11 @@ export function onStreamClose(this: Duplex): void {
 }
 
 /**
- * Closes the connection of a stream that was already destroyed when wrapped (`process.nextTick` callback).
- * @param stream - the connection's stream
+ * The stream closed: stop listening, reject the waiters, emit `'error'` (when listened to) and `'close'`.
+ * Also the `process.nextTick` callback closing a connection whose stream was already destroyed when wrapped.
+ * @param c - the connection
  */
-export function closeStream(stream: Duplex): void {
-  streamClosed(ownerOf(stream));
-}
-
-/** The stream closed: stop listening, reject the waiters, emit `'error'` (when listened to) and `'close'`. */
-function streamClosed(c: Connection): void {
+export function streamClosed(c: Connection): void {
   if (c['state'] === CLOSED) return;
   c['state'] = CLOSED;
   c['deadlines']?.clear();

@@ -35,7 +35,6 @@ import {
   type OwnedStream,
   PAUSED,
   PEER_ENDED,
-  closeStream,
   emitData,
   listenEnd,
   noop,
@@ -45,11 +44,10 @@ import {
   onStreamError,
   onStreamFinish,
   startReading,
+  streamClosed,
   timerFired,
   uncork,
 } from './connection-stream.js';
-
-export type { ConnectionHandler } from './connection-types.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -129,7 +127,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     (this as EventEmitter).on('newListener', onNewListener);
     if (stream.destroyed) {
       this.state = DESTROYING; // already gone: its 'close' may have been emitted; report closed
-      process.nextTick(closeStream, stream);
+      process.nextTick(streamClosed, this);
     } else if (this.config.readTimeout > 0 || this.config.writeTimeout > 0) {
       this.timers().arm(false, 0);
     }

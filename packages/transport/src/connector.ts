@@ -183,8 +183,8 @@ function shareTarget(target: Target): Target {
   const known = sharedTargets.get(key);
   const plain = target.username === undefined && target.password === undefined;
   if (known !== undefined) {
-    if (plain) return known;
-    return known.host === target.host ? new Target(target.protocol, known.host, target.port, target.username, target.password) : target;
+    // Equal keys mean equal hosts: only the string is shared with a target that has credentials.
+    return plain ? known : new Target(target.protocol, known.host, target.port, target.username, target.password);
   }
   if (plain) {
     if (sharedTargets.size >= SHARED_TARGETS_MAX) sharedTargets.clear();

@@ -28,8 +28,8 @@ export {
   type TimerScheduler,
   type TlsConnectOptions,
 } from './options.js';
-export { Connection, type ConnectionHandler } from './connection.js';
-export type { ConnectionEvents, ConnectionInfo } from './connection-types.js';
+export { Connection } from './connection.js';
+export type { ConnectionEvents, ConnectionHandler, ConnectionInfo } from './connection-types.js';
 export { connect, fromDuplex } from './connect.js';
 export { createConnector, type Connector, type ConnectorOptions } from './connector.js';
 export { createDuplexPair, type DuplexPairOptions } from './duplex-pair.js';

@@ -7,6 +7,7 @@ import type { ConnackPacket, PublishPacket } from '@mqttx/codec';
 import type { ServerLimits } from './effects.js';
 import type { ConnectOp, ReauthOp } from './ops.js';
 import { EMPTY_FIFO, type Fifo } from './fifo.js';
+import { sameFields } from './options.js';
 
 /** Phase of the current connection. */
 export const Phase = {
@@ -51,38 +52,19 @@ export function limitsFromConnack(connack: ConnackPacket): ServerLimits {
   const p = connack.properties;
   if (p === undefined) return DEFAULT_LIMITS;
   const d = DEFAULT_LIMITS;
-  const receiveMaximum = p.receiveMaximum ?? d.receiveMaximum;
-  const maximumPacketSize = p.maximumPacketSize ?? d.maximumPacketSize;
-  const topicAliasMaximum = p.topicAliasMaximum ?? d.topicAliasMaximum;
-  const maximumQoS = p.maximumQoS ?? d.maximumQoS;
-  const retainAvailable = p.retainAvailable ?? d.retainAvailable;
-  const wildcardSubscriptionAvailable = p.wildcardSubscriptionAvailable ?? d.wildcardSubscriptionAvailable;
-  const subscriptionIdentifiersAvailable = p.subscriptionIdentifiersAvailable ?? d.subscriptionIdentifiersAvailable;
-  const sharedSubscriptionAvailable = p.sharedSubscriptionAvailable ?? d.sharedSubscriptionAvailable;
-  for (const known of [lastLimits, d]) {
-    if (
-      known.receiveMaximum === receiveMaximum &&
-      known.maximumPacketSize === maximumPacketSize &&
-      known.topicAliasMaximum === topicAliasMaximum &&
-      known.maximumQoS === maximumQoS &&
-      known.retainAvailable === retainAvailable &&
-      known.wildcardSubscriptionAvailable === wildcardSubscriptionAvailable &&
-      known.subscriptionIdentifiersAvailable === subscriptionIdentifiersAvailable &&
-      known.sharedSubscriptionAvailable === sharedSubscriptionAvailable
-    ) {
-      return known;
-    }
-  }
-  lastLimits = Object.freeze({
-    receiveMaximum,
-    maximumPacketSize,
-    topicAliasMaximum,
-    maximumQoS,
-    retainAvailable,
-    wildcardSubscriptionAvailable,
-    subscriptionIdentifiersAvailable,
-    sharedSubscriptionAvailable,
-  });
+  const limits: ServerLimits = {
+    receiveMaximum: p.receiveMaximum ?? d.receiveMaximum,
+    maximumPacketSize: p.maximumPacketSize ?? d.maximumPacketSize,
+    topicAliasMaximum: p.topicAliasMaximum ?? d.topicAliasMaximum,
+    maximumQoS: p.maximumQoS ?? d.maximumQoS,
+    retainAvailable: p.retainAvailable ?? d.retainAvailable,
+    wildcardSubscriptionAvailable: p.wildcardSubscriptionAvailable ?? d.wildcardSubscriptionAvailable,
+    subscriptionIdentifiersAvailable: p.subscriptionIdentifiersAvailable ?? d.subscriptionIdentifiersAvailable,
+    sharedSubscriptionAvailable: p.sharedSubscriptionAvailable ?? d.sharedSubscriptionAvailable,
+  };
+  if (sameFields(limits, lastLimits)) return lastLimits;
+  if (sameFields(limits, d)) return d;
+  lastLimits = Object.freeze(limits);
   return lastLimits;
 }
 

@@ -121,6 +121,6 @@ export function settleConnectionOps(core: ClientCore, conn: ConnectionState, err
  */
 export function destroyOps(core: ClientCore, conn: ConnectionState | undefined, control: Control | undefined, error: Error): void {
   if (conn !== undefined) settleConnectionOps(core, conn, error);
-  core.outbound.destroy(error);
+  if (core.outboundInUse) core.outbound.destroy(error); // else nothing queued or in flight: none to make
   control?.destroy(error);
 }

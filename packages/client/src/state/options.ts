@@ -125,22 +125,23 @@ export interface ResolvedOptions {
   shared: SharedOptions;
 }
 
+/**
+ * True when every field of `a` is identical (`===`) in `b`, two objects of one shape: how the settings and
+ * limits made last are reused for equal ones (every field counts, so a field added later is compared too).
+ * @internal
+ */
+export function sameFields<T extends object>(a: T, b: T): boolean {
+  for (const key in a) if (a[key] !== b[key]) return false;
+  return true;
+}
+
 /** The shared options made last: the next equal settings get the same object. */
 let lastShared: SharedOptions | undefined;
 
 /** `shared`, or an equal object made before (frozen either way). */
 function intern(shared: SharedOptions): SharedOptions {
   const last = lastShared;
-  if (last !== undefined) {
-    let same = true;
-    for (const key in shared) {
-      if (shared[key as keyof SharedOptions] !== last[key as keyof SharedOptions]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return last;
-  }
+  if (last !== undefined && sameFields(shared, last)) return last;
   lastShared = Object.freeze(shared);
   return lastShared;
 }
@@ -192,16 +193,7 @@ function internResolved(resolved: ResolvedOptions): ResolvedOptions {
     return resolved;
   }
   const last = lastResolved;
-  if (
-    last !== undefined &&
-    last.protocolVersion === resolved.protocolVersion &&
-    last.properties === resolved.properties &&
-    last.persistence === resolved.persistence &&
-    last.authenticationMethod === resolved.authenticationMethod &&
-    last.shared === resolved.shared
-  ) {
-    return last;
-  }
+  if (last !== undefined && sameFields(resolved, last)) return last;
   lastResolved = Object.freeze(resolved);
   return lastResolved;
 }

@@ -367,8 +367,8 @@ export class Session implements ClientObserver {
     }
   }
 
-  /** @internal client 'connect' */
-  connected(info: ConnectedInfo): void {
+  /** client 'connect' */
+  private connected(info: ConnectedInfo): void {
     this.releaseSlot();
     if (this.state !== 'connecting') this.transition('connecting', 'session_connecting', { attempt: this.attempt });
     const first = !this.connectedOnce;
@@ -377,22 +377,22 @@ export class Session implements ClientObserver {
     if (!first && !info.sessionPresent && !this.resumeSubs) this.dropOwnTopics();
   }
 
-  /** @internal client 'ready' */
-  clientReady(): void {
+  /** client 'ready' */
+  private clientReady(): void {
     if (this.state !== 'connected') return;
     if (this.pendingSubscribes > 0) this.readyPending = true;
     else this.emitReady();
   }
 
-  /** @internal client 'offline' */
-  offline(error: Error | undefined): void {
+  /** client 'offline' */
+  private offline(error: Error | undefined): void {
     this.ready = false;
     this.readyPending = false;
     this.transition('disconnected', 'session_disconnected', { error });
   }
 
-  /** @internal client 'reconnecting' */
-  reconnecting(info: ReconnectingInfo): void {
+  /** client 'reconnecting' */
+  private reconnecting(info: ReconnectingInfo): void {
     this.releaseSlot();
     this.ready = false;
     this.attempt = info.attempt;
@@ -400,8 +400,8 @@ export class Session implements ClientObserver {
     this.transition('reconnecting', 'session_reconnecting', { attempt: info.attempt, delayMs: info.delay, error: info.error });
   }
 
-  /** @internal client 'close' */
-  closed(error: Error | undefined): void {
+  /** client 'close' (also the end of a requested shutdown) */
+  private closed(error: Error | undefined): void {
     this.releaseSlot();
     this.ready = false;
     this.readyPending = false;

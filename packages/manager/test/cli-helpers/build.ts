@@ -4,7 +4,7 @@
  * once (see `test/helpers/build.ts` for the lock shared with the examples' tests).
  */
 import { join } from 'node:path';
-import { ROOT, buildWhenStale, mtime, newestSource } from '../../../../test/helpers/build.js';
+import { ROOT, buildWhenStale, mtime, packagesStale } from '../../../../test/helpers/build.js';
 
 export { ROOT };
 /** `packages/manager/bin/mqttx.js` */
@@ -13,11 +13,7 @@ export const BIN = join(ROOT, 'packages/manager/bin/mqttx.js');
 const PACKAGES = ['codec', 'transport', 'testkit', 'client', 'manager'];
 
 function isStale(): boolean {
-  for (const pkg of PACKAGES) {
-    const built = mtime(join(ROOT, 'packages', pkg, 'dist/tsconfig.tsbuildinfo'));
-    if (built === 0 || newestSource(join(ROOT, 'packages', pkg, 'src')) > built) return true;
-  }
-  return mtime(join(ROOT, 'packages/manager/dist/cli/main.js')) === 0;
+  return packagesStale(PACKAGES) || mtime(join(ROOT, 'packages/manager/dist/cli/main.js')) === 0;
 }
 
 /**
